@@ -1,0 +1,2 @@
+# bench/ stays outside `make check`: benchmarks are run by hand (bench/README.md).
+EXTRA_DIST += bench/README.md

@@ -1,0 +1,177 @@
+/* cmd.c -- command table and dispatch; see cmd.h.
+ *
+ * Lookup is an open-addressing table keyed by the lower-cased name, built
+ * once at start-up: dispatch costs one hash of the name and usually one
+ * compare, with no allocation.
+ */
+#include "cmd.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "server.h"
+#include "tier.h"
+#include "util.h"
+
+#define CMD(id, ...) {.name = #id, .proc = cmd_##id, __VA_ARGS__},
+static cmd cmd_table[] = {
+#include "cmd_table.def"
+};
+#undef CMD
+
+#define NCMDS (sizeof(cmd_table) / sizeof(cmd_table[0]))
+#define LOOKUP_SIZE 1024
+
+static cmd *lookup[LOOKUP_SIZE];
+
+int (*cmd_intercept)(client *c, cmd *cm);
+void (*cmd_after)(client *c, cmd *cm, uint64_t dirty_before, int64_t start_us, int64_t dur_us);
+const char *(*cmd_refuse_writes)(void);
+void (*cmd_monitor_feed)(client *c);
+
+static uint64_t name_hash(const char *p, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++) h = (h ^ (uint8_t)tolower((unsigned char)p[i])) * 1099511628211ULL;
+    return h;
+}
+
+void cmd_init(void)
+{
+    tdb_assert(NCMDS * 2 < LOOKUP_SIZE);
+    for (size_t i = 0; i < NCMDS; i++) {
+        cmd *c = &cmd_table[i];
+        uint64_t h = name_hash(c->name, strlen(c->name)) & (LOOKUP_SIZE - 1);
+        while (lookup[h]) h = (h + 1) & (LOOKUP_SIZE - 1);
+        lookup[h] = c;
+    }
+}
+
+cmd *cmd_lookup(const char *name, size_t len)
+{
+    if (len > 32) return NULL;
+    uint64_t h = name_hash(name, len) & (LOOKUP_SIZE - 1);
+    while (lookup[h]) {
+        cmd *c = lookup[h];
+        if (strlen(c->name) == len && strncasecmp(c->name, name, len) == 0) return c;
+        h = (h + 1) & (LOOKUP_SIZE - 1);
+    }
+    return NULL;
+}
+
+size_t cmd_count(void) { return NCMDS; }
+cmd *cmd_at(size_t i) { return i < NCMDS ? &cmd_table[i] : NULL; }
+
+void cmd_reset_stats(void)
+{
+    for (size_t i = 0; i < NCMDS; i++) {
+        cmd_table[i].calls = cmd_table[i].usec = 0;
+        cmd_table[i].rejected = cmd_table[i].failed = 0;
+    }
+}
+
+int cmd_get_keys(const cmd *c, int argc, const arg *argv, int *keys, int max)
+{
+    if (c->getkeys) return c->getkeys(argc, argv, keys, max);
+    if (c->first_key <= 0) return 0;
+    int last = c->last_key;
+    if (last < 0) last = argc + last;
+    int n = 0;
+    int step = c->key_step > 0 ? c->key_step : 1;
+    for (int i = c->first_key; i <= last && i < argc && n < max; i += step) keys[n++] = i;
+    return n;
+}
+
+static void reply_unknown(client *c)
+{
+    char args[256];
+    size_t n = 0;
+    args[0] = '\0';
+    for (int i = 1; i < c->argc && n < 128; i++) {
+        int room = 128 - (int)n;
+        int w = snprintf(args + n, sizeof(args) - n, "'%.*s' ",
+                         (int)(c->argv[i].len < (size_t)room ? c->argv[i].len : (size_t)room), c->argv[i].p);
+        if (w < 0) break;
+        n += (size_t)w;
+        if (n >= sizeof(args)) { n = sizeof(args) - 1; break; }
+    }
+    reply_errorf(c, "ERR unknown command '%.*s', with args beginning with: %s",
+                 (int)(c->argv[0].len > 128 ? 128 : c->argv[0].len), c->argv[0].p, args);
+}
+
+static int is_pubsub_allowed(const cmd *cm)
+{
+    return (cm->flags & CMD_PUBSUB) || !strcmp(cm->name, "ping") || !strcmp(cm->name, "quit") || !strcmp(cm->name, "reset");
+}
+
+void cmd_exec(client *c, cmd *cm)
+{
+    uint64_t dirty_before = server.dirty;
+    uint64_t errs_before = server.stat_errors;
+    db_now_ms = util_mstime();
+    int64_t start = util_ustime();
+    cm->proc(c);
+    int64_t dur = util_ustime() - start;
+    cm->calls++;
+    cm->usec += (uint64_t)dur;
+    if (server.stat_errors != errs_before) cm->failed++;
+    c->lastcmd = cm;
+    c->total_cmds++;
+    server.stat_commands++;
+    if (cmd_after) cmd_after(c, cm, dirty_before, start, dur);
+}
+
+void cmd_call(client *c)
+{
+    if (cmd_monitor_feed) cmd_monitor_feed(c);
+    cmd *cm = cmd_lookup(c->argv[0].p, c->argv[0].len);
+    c->cmd = cm;
+    if (!cm) {
+        reply_unknown(c);
+        server.stat_unexpected_errors++;
+        return;
+    }
+    if ((cm->arity > 0 && c->argc != cm->arity) || (cm->arity < 0 && c->argc < -cm->arity)) {
+        cm->rejected++;
+        if (c->flags & CF_MULTI) c->flags |= CF_DIRTY_EXEC;
+        reply_err_arity(c);
+        return;
+    }
+    if (!c->authenticated && !(cm->flags & CMD_NO_AUTH)) {
+        cm->rejected++;
+        reply_error(c, "NOAUTH Authentication required.");
+        return;
+    }
+    if (cmd_intercept && cmd_intercept(c, cm)) return;
+    if ((c->flags & CF_PUBSUB) && c->resp == 2 && !is_pubsub_allowed(cm)) {
+        cm->rejected++;
+        reply_errorf(c,
+                     "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
+                     "are allowed in this context",
+                     cm->name);
+        return;
+    }
+    if (server.loading && !(cm->flags & CMD_LOADING)) {
+        cm->rejected++;
+        reply_error(c, "LOADING Redis is loading the dataset in memory");
+        return;
+    }
+    if (cm->flags & CMD_WRITE) {
+        const char *why = cmd_refuse_writes ? cmd_refuse_writes() : NULL;
+        if (why) {
+            cm->rejected++;
+            reply_error(c, why);
+            return;
+        }
+    }
+    if ((cm->flags & CMD_DENYOOM) && server.cfg.maxmemory > 0 &&
+        tier_used_total() > (uint64_t)server.cfg.maxmemory) {
+        cm->rejected++;
+        reply_error(c, "OOM command not allowed when used memory > 'maxmemory'.");
+        return;
+    }
+    cmd_exec(c, cm);
+}
