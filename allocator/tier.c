@@ -1,18 +1,148 @@
-/* tier.c -- the tier allocator, DRAM-only bootstrap: jemalloc's mallocx/
- * sallocx/dallocx so the usable size of every block is known exactly and
- * the counters never drift; relaxed atomics because several threads
- * allocate. */
+/* tier.c -- the tier allocator: placement, exact accounting, policy,
+ * controller tick and migration between DRAM and PMem.
+ *
+ * DESIGN
+ *
+ * DRAM
+ *   DRAM blocks come from jemalloc's non-standard API (mallocx/sallocx/
+ *   dallocx) so that the usable size of every block is known exactly and
+ *   the counters never drift.  tierdb's DRAM has an arena of its own whose
+ *   extents all lie in one reserved address range (tier_jemalloc.c), used
+ *   with a per-thread explicit tcache.  The flags are computed once, so the
+ *   hot path is mallocx(n, flags) with no kind lookup.  If the reservation
+ *   fails at start-up (a tight ulimit -v), DRAM falls back to jemalloc's
+ *   default arenas and only the emulated PMem kind can be used.
+ *
+ * Which tier holds p
+ *   tier_of(p) is `p - lo < len ? in : out`, one subtraction and compare:
+ *     - DRAM in its own range: lo/len = the DRAM range, in = DRAM,
+ *       out = PMem (or DRAM when there is no PMem tier).  This works for
+ *       every PMem kind, including memkind's, whose addresses are
+ *       unpredictable: memkind_detect_kind is never needed.
+ *     - DRAM on the default arenas (fallback): lo/len = the emulated
+ *       region, in = PMem, out = DRAM.  kmem-dax and fsdax refuse to start
+ *       in this mode rather than guess.
+ *   There is no per-block header, so no per-block cost.
+ *
+ * PMem
+ *   A backend ops table chosen at tier_init (tier_internal.h): memkind
+ *   fixed kind or jemalloc region for emulated, MEMKIND_DAX_KMEM(_ALL) for
+ *   kmem-dax, memkind_create_pmem for fsdax.  The capacity is enforced from
+ *   our own counters before calling the backend: a KMEM-DAX node under
+ *   MPOL_BIND does not fail malloc when full, it invokes the OOM killer.
+ *   When PMem cannot take a user block, it goes to DRAM and the usable
+ *   bytes are added to pmem_overflow_bytes.
+ *
+ * Placement
+ *   Every policy reduces to one number, thr_eff: a user block of size n
+ *   goes to PMem iff n >= thr_eff.  only-dram (or no PMem tier) is
+ *   UINT64_MAX, only-pmem is 0, threshold is the static threshold, ratio is
+ *   the controller's output.  The hot path reads it with one relaxed load;
+ *   only the main thread writes it (setters, tier_tick).
+ *
+ * Accounting
+ *   Relaxed atomics: the main thread and the journal writer both allocate.
+ *   used[] covers every live block, user[] the tier_malloc family.  A
+ *   realloc adjusts by (new usable - old usable), a move by a free on one
+ *   side and an alloc on the other, so the sums stay exact.  A reader may
+ *   see used[] and user[] from slightly different moments; each one is
+ *   exact on its own.
+ *
+ * Controller and migration
+ *   tier_tick() runs threshold_ctl_step() every period under the ratio
+ *   policy.  New allocations steer the share only as fast as the workload
+ *   writes; when the controller reports it is stalled (the error stopped
+ *   shrinking) or the threshold sits at a bound, tier_migrate_plan_get()
+ *   asks the server to move existing values (it owns the key walk) with
+ *   tier_move(), within a time budget per tick.
+ */
 #include "tier.h"
 
+#include "threshold.h"
+#include "tier_internal.h"
+
 #include <jemalloc/jemalloc.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
-static _Atomic uint64_t tier_used_bytes[TIER_COUNT];
-static _Atomic uint64_t tier_user_bytes[TIER_COUNT];
-static _Atomic uint64_t tier_nallocs[TIER_COUNT];
+#define TIER_MIGRATE_DEADBAND 0.01  /* share error below which nothing is moved */
+#define TIER_MIGRATE_STALL_TICKS 3  /* stalled controller ticks before moving data */
+
+/* ---- counters (any thread) ---------------------------------------------- */
+
+static _Atomic uint64_t c_used[TIER_COUNT];
+static _Atomic uint64_t c_user[TIER_COUNT];
+static _Atomic uint64_t c_blocks[TIER_COUNT];
+static _Atomic uint64_t c_user_blocks[TIER_COUNT];
+static _Atomic uint64_t c_overflow_bytes;
+static _Atomic uint64_t c_overflow_count;
+static _Atomic uint64_t c_migrated[TIER_COUNT];
+static _Atomic uint64_t c_realloc_moved[TIER_COUNT];
+
+#define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
+#define ADD(x, v) atomic_fetch_add_explicit(&(x), (uint64_t)(v), memory_order_relaxed)
+
+static inline void account(tier_id t, int user, int64_t delta, int64_t nblocks)
+{
+    ADD(c_used[t], delta);
+    ADD(c_blocks[t], nblocks);
+    if (user) {
+        ADD(c_user[t], delta);
+        ADD(c_user_blocks[t], nblocks);
+    }
+}
+
+/* ---- state set at init (read by any thread, written at start-up) -------- */
+
+static _Atomic int dram_ready;
+static pthread_once_t dram_once = PTHREAD_ONCE_INIT;
+static int dram_arena_flags;          /* MALLOCX_ARENA(dram) or 0 (default arenas) */
+static tier_jregion *dram_region;
+
+static uintptr_t of_lo, of_len;       /* tier_of: see DESIGN */
+static tier_id of_in = TIER_DRAM, of_out = TIER_DRAM;
+
+static tier_backend pmem;             /* valid iff pmem_open */
+static int pmem_open;
+
+/* user size >= thr_eff goes to PMem; written by the main thread only */
+static _Atomic uint64_t thr_eff = UINT64_MAX;
+
+/* ---- configuration and controller (main thread) ------------------------- */
+
+static struct {
+    tier_kind kind;
+    tier_variant variant;
+    char nodes[64];
+    char dir[256];
+    uint64_t size;
+    tier_policy policy;
+    uint64_t static_thr;
+    long ratio_dram, ratio_pmem;
+    uint64_t tmin, tmax, tinit;
+    uint32_t period_ms;
+} cfg = {
+    .kind = TIER_KIND_NONE,
+    .policy = TIER_POLICY_ONLY_DRAM,
+    .ratio_dram = 1,
+    .ratio_pmem = 4,
+    .tmin = 64,
+    .tmax = 1ULL << 30,
+    .tinit = 4096,
+    .period_ms = 100,
+};
+
+static uint64_t dyn_thr = 4096;       /* the ratio controller's threshold */
+static threshold_ctl ctl;
+static uint64_t last_tick_ms;
+static int have_tick;
 
 static void tier_default_oom(size_t n)
 {
@@ -24,31 +154,226 @@ static void tier_default_oom(size_t n)
 static tier_oom_handler oom_handler = tier_default_oom;
 
 void tier_set_oom_handler(tier_oom_handler fn) { oom_handler = fn ? fn : tier_default_oom; }
-void tier_init_default(void) {}
 
-static inline void account(tier_id t, int user, int64_t delta, int64_t nblocks)
+int tier_err(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
-    atomic_fetch_add_explicit(&tier_used_bytes[t], (uint64_t)delta, memory_order_relaxed);
-    if (user) atomic_fetch_add_explicit(&tier_user_bytes[t], (uint64_t)delta, memory_order_relaxed);
-    atomic_fetch_add_explicit(&tier_nallocs[t], (uint64_t)nblocks, memory_order_relaxed);
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return rc;
 }
 
-static void *dram_alloc(size_t n, int user, int flags)
+/* ---- DRAM ----------------------------------------------------------------- */
+
+static void dram_setup(void)
 {
-    void *p = mallocx(n ? n : 1, flags);
+    /* Largest reservation the address-space limit allows; a terabyte of
+     * PROT_NONE costs nothing but page-table-free VA. */
+    static const size_t sizes[] = {1ULL << 40, 1ULL << 38, 1ULL << 36, 1ULL << 34};
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        if (tier_jregion_open(&dram_region, NULL, sizes[i], NULL, 0) == TIER_OK) {
+            dram_arena_flags = tier_jregion_arena_flags(dram_region);
+            tier_jregion_range(dram_region, &of_lo, &of_len);
+            of_in = of_out = TIER_DRAM;
+            tier_jemalloc_dram_tcache_enable();
+            break;
+        }
+    }
+    threshold_ctl_init(&ctl);
+    atomic_store_explicit(&dram_ready, 1, memory_order_release);
+}
+
+void tier_init_default(void) { pthread_once(&dram_once, dram_setup); }
+
+static inline void ensure_ready(void)
+{
+    if (__builtin_expect(!atomic_load_explicit(&dram_ready, memory_order_acquire), 0))
+        tier_init_default();
+}
+
+static inline int dram_flags(void)
+{
+    return dram_arena_flags ? dram_arena_flags | tier_jemalloc_dram_tcache() : 0;
+}
+
+static inline int dram_free_flags(void)
+{
+    return dram_arena_flags ? tier_jemalloc_dram_tcache() : 0;
+}
+
+static void *dram_alloc(size_t n, int user, int zero)
+{
+    ensure_ready();
+    void *p = mallocx(n ? n : 1, dram_flags() | (zero ? MALLOCX_ZERO : 0));
     if (p) account(TIER_DRAM, user, (int64_t)sallocx(p, 0), 1);
     return p;
 }
 
-void *tier_try_malloc(size_t n) { return dram_alloc(n, 1, 0); }
-void *tier_dram_try_malloc(size_t n) { return dram_alloc(n, 0, 0); }
+static void *dram_realloc(void *p, size_t n, int user)
+{
+    size_t old = sallocx(p, 0);
+    void *q = rallocx(p, n ? n : 1, dram_flags());
+    if (!q) return NULL;
+    account(TIER_DRAM, user, (int64_t)sallocx(q, 0) - (int64_t)old, 0);
+    return q;
+}
+
+static void dram_free(void *p, int user)
+{
+    size_t sz = sallocx(p, 0);
+    account(TIER_DRAM, user, -(int64_t)sz, -1);
+    dallocx(p, dram_free_flags());
+}
+
+/* ---- PMem ----------------------------------------------------------------- */
+
+/* Room for n more bytes under our capacity?  A race between two threads can
+ * overshoot by one block; the backend still refuses when it is truly full. */
+static inline int pmem_room(uint64_t n)
+{
+    uint64_t used = LOAD(c_used[TIER_PMEM]);
+    return used <= pmem.capacity && n <= pmem.capacity - used;
+}
+
+static void *pmem_alloc_user(size_t n)
+{
+    if (!pmem_open || !pmem_room(n)) return NULL;
+    void *p = pmem.ops->alloc(pmem.ctx, n ? n : 1);
+    if (p) account(TIER_PMEM, 1, (int64_t)pmem.ops->usable(pmem.ctx, p), 1);
+    return p;
+}
+
+static void pmem_free_user(void *p)
+{
+    size_t sz = pmem.ops->usable(pmem.ctx, p);
+    account(TIER_PMEM, 1, -(int64_t)sz, -1);
+    pmem.ops->free(pmem.ctx, p);
+}
+
+static inline int wants_pmem(size_t n)
+{
+    return (uint64_t)n >= atomic_load_explicit(&thr_eff, memory_order_relaxed);
+}
+
+static void note_overflow(void *q)
+{
+    ADD(c_overflow_bytes, sallocx(q, 0));
+    ADD(c_overflow_count, 1);
+}
+
+/* ---- user data -------------------------------------------------------------- */
+
+static void *user_alloc(size_t n)
+{
+    ensure_ready();
+    if (wants_pmem(n)) {
+        void *p = pmem_alloc_user(n);
+        if (p) return p;
+        void *q = dram_alloc(n, 1, 0);
+        if (q) note_overflow(q);
+        return q;
+    }
+    return dram_alloc(n, 1, 0);
+}
+
+/* Allocate on `to`, copy, free the old block.  For PMem, NULL if full. */
+static void *move_block(void *p, tier_id from, size_t old, size_t n, tier_id to)
+{
+    void *q = to == TIER_PMEM ? pmem_alloc_user(n) : dram_alloc(n, 1, 0);
+    if (!q) return NULL;
+    memcpy(q, p, old < n ? old : n);
+    tier_free_known(p, from);
+    return q;
+}
+
+static void *user_realloc(void *p, size_t n)
+{
+    if (!p) return user_alloc(n);
+    if (n == 0) n = 1;
+    tier_id cur = tier_of(p);
+    int to_pmem = wants_pmem(n);
+
+    if (cur == TIER_DRAM) {
+        if (to_pmem) {
+            size_t old = sallocx(p, 0);
+            void *q = move_block(p, TIER_DRAM, old, n, TIER_PMEM);
+            if (q) {
+                ADD(c_realloc_moved[TIER_PMEM], pmem.ops->usable(pmem.ctx, q));
+                return q;
+            }
+            /* PMem full: stay on DRAM, counted as overflow. */
+            q = dram_realloc(p, n, 1);
+            if (q) note_overflow(q);
+            return q;
+        }
+        return dram_realloc(p, n, 1);
+    }
+
+    size_t old = pmem.ops->usable(pmem.ctx, p);
+    if (!to_pmem) {
+        void *q = move_block(p, TIER_PMEM, old, n, TIER_DRAM);
+        if (q) ADD(c_realloc_moved[TIER_DRAM], sallocx(q, 0));
+        return q;
+    }
+    if (n <= old || pmem_room(n - old)) {
+        void *q = pmem.ops->realloc(pmem.ctx, p, n);
+        if (q) {
+            account(TIER_PMEM, 1, (int64_t)pmem.ops->usable(pmem.ctx, q) - (int64_t)old, 0);
+            return q;
+        }
+    }
+    /* PMem cannot hold the grown block: it leaves for DRAM. */
+    void *q = move_block(p, TIER_PMEM, old, n, TIER_DRAM);
+    if (q) note_overflow(q);
+    return q;
+}
+
+void *tier_try_malloc(size_t n) { return user_alloc(n); }
 
 void *tier_malloc(size_t n)
 {
-    void *p = tier_try_malloc(n);
+    void *p = user_alloc(n);
     if (!p) oom_handler(n);
     return p;
 }
+
+void *tier_try_realloc(void *p, size_t n) { return user_realloc(p, n); }
+
+void *tier_realloc(void *p, size_t n)
+{
+    void *q = user_realloc(p, n);
+    if (!q) oom_handler(n);
+    return q;
+}
+
+void tier_free(void *p)
+{
+    if (!p) return;
+    tier_free_known(p, tier_of(p));
+}
+
+void tier_free_known(void *p, tier_id t)
+{
+    if (!p) return;
+#ifdef TDB_DEBUG
+    if (tier_of(p) != t) {
+        fprintf(stderr, "tierdb: tier_free_known(%p, %d) but the block is on tier %d\n",
+                p, (int)t, (int)tier_of(p));
+        abort();
+    }
+#endif
+    if (t == TIER_DRAM)
+        dram_free(p, 1);
+    else
+        pmem_free_user(p);
+}
+
+/* ---- metadata ------------------------------------------------------------- */
+
+void *tier_dram_try_malloc(size_t n) { return dram_alloc(n, 0, 0); }
 
 void *tier_dram_malloc(size_t n)
 {
@@ -59,49 +384,21 @@ void *tier_dram_malloc(size_t n)
 
 void *tier_dram_calloc(size_t n)
 {
-    void *p = dram_alloc(n, 0, MALLOCX_ZERO);
+    void *p = dram_alloc(n, 0, 1);
     if (!p) oom_handler(n);
     return p;
 }
 
-static void *dram_realloc(void *p, size_t n, int user)
-{
-    if (!p) return dram_alloc(n, user, 0);
-    size_t old = sallocx(p, 0);
-    void *q = rallocx(p, n ? n : 1, 0);
-    if (!q) return NULL;
-    account(TIER_DRAM, user, (int64_t)sallocx(q, 0) - (int64_t)old, 0);
-    return q;
-}
-
-void *tier_try_realloc(void *p, size_t n) { return dram_realloc(p, n, 1); }
-
-void *tier_realloc(void *p, size_t n)
-{
-    void *q = dram_realloc(p, n, 1);
-    if (!q) oom_handler(n);
-    return q;
-}
-
 void *tier_dram_realloc(void *p, size_t n)
 {
-    void *q = dram_realloc(p, n, 0);
+    void *q = p ? dram_realloc(p, n, 0) : dram_alloc(n, 0, 0);
     if (!q) oom_handler(n);
     return q;
-}
-
-void tier_free(void *p)
-{
-    if (!p) return;
-    account(TIER_DRAM, 1, -(int64_t)sallocx(p, 0), -1);
-    dallocx(p, 0);
 }
 
 void tier_dram_free(void *p)
 {
-    if (!p) return;
-    account(TIER_DRAM, 0, -(int64_t)sallocx(p, 0), -1);
-    dallocx(p, 0);
+    if (p) dram_free(p, 0);
 }
 
 char *tier_dram_strdup(const char *s)
@@ -112,22 +409,519 @@ char *tier_dram_strdup(const char *s)
     return d;
 }
 
-size_t tier_usable_size(const void *p) { return p ? sallocx((void *)p, 0) : 0; }
-tier_id tier_of(const void *p) { (void)p; return TIER_DRAM; }
-int tier_places_on_dram(size_t n) { (void)n; return 1; }
+tier_id tier_of(const void *p)
+{
+    return (uintptr_t)p - of_lo < of_len ? of_in : of_out;
+}
+
+size_t tier_usable_size(const void *p)
+{
+    if (!p) return 0;
+    return tier_of(p) == TIER_DRAM ? sallocx((void *)p, 0) : pmem.ops->usable(pmem.ctx, p);
+}
+
+int tier_places_on_dram(size_t n) { return !wants_pmem(n); }
+
+/* ---- names ---------------------------------------------------------------- */
+
+static const char *const kind_names[] = {"none", "emulated", "kmem-dax", "fsdax"};
+static const char *const policy_names[] = {"only-dram", "only-pmem", "threshold", "ratio"};
+static const char *const variant_names[] = {"single", "multiple"};
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+const char *tier_kind_name(tier_kind k)
+{
+    return (unsigned)k < NELEM(kind_names) ? kind_names[k] : "?";
+}
+
+const char *tier_policy_name(tier_policy p)
+{
+    return (unsigned)p < NELEM(policy_names) ? policy_names[p] : "?";
+}
+
+const char *tier_variant_name(tier_variant v)
+{
+    return (unsigned)v < NELEM(variant_names) ? variant_names[v] : "?";
+}
+
+static int parse_name(const char *s, const char *const *names, size_t n, int *out,
+                      const char *what, char *err, size_t errlen)
+{
+    for (size_t i = 0; s && i < n; i++) {
+        if (strcasecmp(s, names[i]) == 0) {
+            *out = (int)i;
+            return TIER_OK;
+        }
+    }
+    char list[128] = "";
+    for (size_t i = 0; i < n; i++) {
+        strncat(list, names[i], sizeof(list) - strlen(list) - 1);
+        if (i + 1 < n) strncat(list, ", ", sizeof(list) - strlen(list) - 1);
+    }
+    return tier_err(err, errlen, TIER_EINVAL, "unknown %s \"%s\"; expected one of: %s",
+                    what, s ? s : "", list);
+}
+
+int tier_kind_parse(const char *s, tier_kind *out, char *err, size_t errlen)
+{
+    int v, rc = parse_name(s, kind_names, NELEM(kind_names), &v, "pmem-kind", err, errlen);
+    if (rc == TIER_OK) *out = (tier_kind)v;
+    return rc;
+}
+
+int tier_policy_parse(const char *s, tier_policy *out, char *err, size_t errlen)
+{
+    int v, rc = parse_name(s, policy_names, NELEM(policy_names), &v, "pmem-policy", err,
+                           errlen);
+    if (rc == TIER_OK) *out = (tier_policy)v;
+    return rc;
+}
+
+int tier_variant_parse(const char *s, tier_variant *out, char *err, size_t errlen)
+{
+    int v, rc = parse_name(s, variant_names, NELEM(variant_names), &v, "pmem-variant", err,
+                           errlen);
+    if (rc == TIER_OK) *out = (tier_variant)v;
+    return rc;
+}
+
+/* ---- policy state ------------------------------------------------------------ */
+
+static uint64_t clamp_thr(uint64_t v)
+{
+    return v < cfg.tmin ? cfg.tmin : v > cfg.tmax ? cfg.tmax : v;
+}
+
+/* Recompute thr_eff from cfg; the only writer of thr_eff. */
+static void apply_policy(void)
+{
+    uint64_t t = UINT64_MAX;
+    if (pmem_open) {
+        switch (cfg.policy) {
+        case TIER_POLICY_ONLY_DRAM: t = UINT64_MAX; break;
+        case TIER_POLICY_ONLY_PMEM: t = 0; break;
+        case TIER_POLICY_THRESHOLD: t = cfg.static_thr; break;
+        case TIER_POLICY_RATIO: t = dyn_thr; break;
+        }
+    }
+    atomic_store_explicit(&thr_eff, t, memory_order_relaxed);
+}
+
+static void restart_controller(void)
+{
+    dyn_thr = clamp_thr(cfg.tinit);
+    threshold_ctl_init(&ctl);
+    have_tick = 0;
+}
+
+static int check_policy(tier_policy p, int have_pmem, uint64_t static_thr, char *err,
+                        size_t errlen)
+{
+    if ((unsigned)p >= NELEM(policy_names))
+        return tier_err(err, errlen, TIER_EINVAL, "unknown placement policy %d", (int)p);
+    if (p != TIER_POLICY_ONLY_DRAM && !have_pmem)
+        return tier_err(err, errlen, TIER_EINVAL,
+                        "pmem-policy %s needs a PMem tier, and pmem-kind is none; set "
+                        "pmem-kind emulated, kmem-dax or fsdax, or pmem-policy only-dram",
+                        tier_policy_name(p));
+    if (p == TIER_POLICY_THRESHOLD && static_thr == 0)
+        return tier_err(err, errlen, TIER_EINVAL,
+                        "pmem-policy threshold needs pmem-threshold (bytes, > 0) set first");
+    return TIER_OK;
+}
+
+static int check_ratio(long d, long p, char *err, size_t errlen)
+{
+    if (d <= 0 || p <= 0)
+        return tier_err(err, errlen, TIER_EINVAL,
+                        "pmem-ratio %ld:%ld: both parts must be positive (DRAM:PMem, e.g. "
+                        "1:4); for all-DRAM or all-PMem use pmem-policy only-dram/only-pmem",
+                        d, p);
+    return TIER_OK;
+}
+
+static int check_bounds(int64_t lo, int64_t hi, char *err, size_t errlen)
+{
+    if (lo < 0 || hi < 0)
+        return tier_err(err, errlen, TIER_EINVAL,
+                        "pmem-threshold bounds must not be negative (min %lld, max %lld)",
+                        (long long)lo, (long long)hi);
+    if (lo > hi)
+        return tier_err(err, errlen, TIER_EINVAL,
+                        "pmem-threshold-min %lld is above pmem-threshold-max %lld",
+                        (long long)lo, (long long)hi);
+    return TIER_OK;
+}
+
+static int check_period(int64_t ms, char *err, size_t errlen)
+{
+    if (ms <= 0 || ms > 3600000)
+        return tier_err(err, errlen, TIER_EINVAL,
+                        "pmem-threshold-period %lld ms is out of range (1 .. 3600000)",
+                        (long long)ms);
+    return TIER_OK;
+}
+
+int tier_set_policy(tier_policy p, char *err, size_t errlen)
+{
+    int rc = check_policy(p, pmem_open, cfg.static_thr, err, errlen);
+    if (rc != TIER_OK) return rc;
+    if (p == TIER_POLICY_RATIO && cfg.policy != TIER_POLICY_RATIO) restart_controller();
+    cfg.policy = p;
+    apply_policy();
+    return TIER_OK;
+}
+
+int tier_set_ratio(long dram, long pmem_part, char *err, size_t errlen)
+{
+    int rc = check_ratio(dram, pmem_part, err, errlen);
+    if (rc != TIER_OK) return rc;
+    cfg.ratio_dram = dram;
+    cfg.ratio_pmem = pmem_part;
+    /* The old error history belongs to the old target; the threshold
+     * itself is kept, the next tick steers from where we are. */
+    threshold_ctl_init(&ctl);
+    return TIER_OK;
+}
+
+int tier_set_static_threshold(int64_t bytes, char *err, size_t errlen)
+{
+    if (bytes < 0)
+        return tier_err(err, errlen, TIER_EINVAL, "pmem-threshold %lld must not be negative",
+                        (long long)bytes);
+    if (bytes == 0 && cfg.policy == TIER_POLICY_THRESHOLD)
+        return tier_err(err, errlen, TIER_EINVAL,
+                        "pmem-threshold 0 would leave pmem-policy threshold without a "
+                        "threshold; change the policy first");
+    cfg.static_thr = (uint64_t)bytes;
+    apply_policy();
+    return TIER_OK;
+}
+
+int tier_set_threshold_bounds(int64_t min, int64_t max, char *err, size_t errlen)
+{
+    int rc = check_bounds(min, max, err, errlen);
+    if (rc != TIER_OK) return rc;
+    cfg.tmin = (uint64_t)min;
+    cfg.tmax = (uint64_t)max;
+    dyn_thr = clamp_thr(dyn_thr);
+    apply_policy();
+    return TIER_OK;
+}
+
+int tier_set_initial_threshold(int64_t bytes, char *err, size_t errlen)
+{
+    if (bytes < 0)
+        return tier_err(err, errlen, TIER_EINVAL,
+                        "pmem-threshold-initial %lld must not be negative", (long long)bytes);
+    cfg.tinit = (uint64_t)bytes;
+    if (cfg.policy == TIER_POLICY_RATIO) {
+        restart_controller();
+        apply_policy();
+    }
+    return TIER_OK;
+}
+
+int tier_set_period(int64_t ms, char *err, size_t errlen)
+{
+    int rc = check_period(ms, err, errlen);
+    if (rc != TIER_OK) return rc;
+    cfg.period_ms = (uint32_t)ms;
+    return TIER_OK;
+}
+
+/* ---- init ------------------------------------------------------------------- */
+
+void tier_config_defaults(tier_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->kind = TIER_KIND_EMULATED;
+    c->variant = TIER_VARIANT_SINGLE;
+    c->size = 1ULL << 30;
+    c->policy = TIER_POLICY_RATIO;
+    c->ratio_dram = 1;
+    c->ratio_pmem = 4;
+    c->threshold_min = 64;
+    c->threshold_max = 1ULL << 30;
+    c->threshold_initial = 4096;
+    c->period_ms = 100;
+}
+
+int tier_init(const tier_config *c, char *err, size_t errlen)
+{
+    int rc;
+    tier_backend be;
+
+    tier_init_default();
+    if (pmem_open)
+        return tier_err(err, errlen, TIER_EBUSY,
+                        "a PMem tier (%s) is already open; tier_shutdown first",
+                        tier_kind_name(cfg.kind));
+    if ((unsigned)c->kind >= NELEM(kind_names))
+        return tier_err(err, errlen, TIER_EINVAL, "unknown pmem-kind %d", (int)c->kind);
+    if ((unsigned)c->variant >= NELEM(variant_names))
+        return tier_err(err, errlen, TIER_EINVAL, "unknown pmem-variant %d", (int)c->variant);
+    if ((rc = check_policy(c->policy, c->kind != TIER_KIND_NONE, c->static_threshold, err,
+                           errlen)) != TIER_OK ||
+        (rc = check_ratio(c->ratio_dram, c->ratio_pmem, err, errlen)) != TIER_OK ||
+        (rc = check_bounds((int64_t)c->threshold_min, (int64_t)c->threshold_max, err,
+                           errlen)) != TIER_OK ||
+        (rc = check_period(c->period_ms, err, errlen)) != TIER_OK)
+        return rc;
+    if (c->nodes && strlen(c->nodes) >= sizeof(cfg.nodes))
+        return tier_err(err, errlen, TIER_EINVAL, "pmem-nodes is too long");
+    if (c->dir && strlen(c->dir) >= sizeof(cfg.dir))
+        return tier_err(err, errlen, TIER_EINVAL, "pmem-dir is too long");
+    if ((c->kind == TIER_KIND_KMEM_DAX || c->kind == TIER_KIND_FSDAX) && !dram_arena_flags)
+        return tier_err(err, errlen, TIER_ENOMEM,
+                        "pmem-kind %s needs the DRAM tier in its own address range, and "
+                        "reserving it failed at start-up (address-space limit?); raise "
+                        "ulimit -v or set pmem-kind emulated", tier_kind_name(c->kind));
+
+    memset(&be, 0, sizeof(be));
+    switch (c->kind) {
+    case TIER_KIND_NONE: rc = TIER_OK; break;
+    case TIER_KIND_EMULATED: rc = tier_emulated_open(&be, c->size, err, errlen); break;
+    case TIER_KIND_KMEM_DAX:
+        rc = tier_memkind_open_kmem(&be, c->variant, c->nodes, c->size, err, errlen);
+        break;
+    case TIER_KIND_FSDAX: rc = tier_memkind_open_fsdax(&be, c->dir, c->size, err, errlen); break;
+    }
+    if (rc != TIER_OK) return rc;
+
+    /* Committed from here on: nothing below fails. */
+    cfg.kind = c->kind;
+    cfg.variant = c->variant;
+    snprintf(cfg.nodes, sizeof(cfg.nodes), "%s", c->nodes ? c->nodes : "");
+    snprintf(cfg.dir, sizeof(cfg.dir), "%s", c->dir ? c->dir : "");
+    cfg.size = c->size;
+    cfg.static_thr = c->static_threshold;
+    cfg.ratio_dram = c->ratio_dram;
+    cfg.ratio_pmem = c->ratio_pmem;
+    cfg.tmin = c->threshold_min;
+    cfg.tmax = c->threshold_max;
+    cfg.tinit = c->threshold_initial;
+    cfg.period_ms = c->period_ms;
+    cfg.policy = c->policy;
+
+    if (c->kind != TIER_KIND_NONE) {
+        pmem = be;
+        pmem_open = 1;
+        if (dram_arena_flags) {
+            of_out = TIER_PMEM;
+        } else {
+            of_lo = be.lo;
+            of_len = be.len;
+            of_in = TIER_PMEM;
+            of_out = TIER_DRAM;
+        }
+    }
+    restart_controller();
+    apply_policy();
+    return TIER_OK;
+}
+
+int tier_shutdown(char *err, size_t errlen)
+{
+    if (!pmem_open) return TIER_OK;
+    uint64_t live = LOAD(c_blocks[TIER_PMEM]);
+    if (live)
+        return tier_err(err, errlen, TIER_EBUSY,
+                        "%llu PMem blocks are still live; free them before closing the tier",
+                        (unsigned long long)live);
+    cfg.policy = TIER_POLICY_ONLY_DRAM;
+    pmem_open = 0;
+    apply_policy();
+    if (dram_arena_flags) {
+        of_out = TIER_DRAM;
+    } else {
+        of_lo = of_len = 0;
+        of_in = of_out = TIER_DRAM;
+    }
+    pmem.ops->close(pmem.ctx);
+    memset(&pmem, 0, sizeof(pmem));
+    cfg.kind = TIER_KIND_NONE;
+    return TIER_OK;
+}
+
+/* ---- controller ----------------------------------------------------------- */
+
+static double target_share(void)
+{
+    return (double)cfg.ratio_dram / ((double)cfg.ratio_dram + (double)cfg.ratio_pmem);
+}
+
+int tier_tick(uint64_t now_ms)
+{
+    if (cfg.policy != TIER_POLICY_RATIO || !pmem_open) return 0;
+    if (have_tick && now_ms - last_tick_ms < cfg.period_ms) return 0;
+    last_tick_ms = now_ms;
+    have_tick = 1;
+    threshold_params p = {.target_dram_share = target_share(), .min = cfg.tmin, .max = cfg.tmax};
+    uint64_t next = threshold_ctl_step(&ctl, &p, LOAD(c_user[TIER_DRAM]),
+                                       LOAD(c_user[TIER_PMEM]), dyn_thr);
+    int changed = next != dyn_thr;
+    dyn_thr = next;
+    apply_policy();
+    return changed;
+}
+
+/* ---- migration ---------------------------------------------------------------- */
+
+uint64_t tier_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static uint64_t pmem_free_room(void)
+{
+    uint64_t used = LOAD(c_used[TIER_PMEM]);
+    return used < pmem.capacity ? pmem.capacity - used : 0;
+}
+
+int tier_migrate_plan_get(tier_migrate_plan *plan)
+{
+    memset(plan, 0, sizeof(*plan));
+    plan->max_size = SIZE_MAX;
+    if (!pmem_open) return 0;
+    uint64_t d = LOAD(c_user[TIER_DRAM]), p = LOAD(c_user[TIER_PMEM]);
+
+    switch (cfg.policy) {
+    case TIER_POLICY_ONLY_DRAM:
+        if (!p) return 0;
+        plan->from = TIER_PMEM;
+        plan->to = TIER_DRAM;
+        plan->want_bytes = p;
+        return 1;
+    case TIER_POLICY_ONLY_PMEM: {
+        uint64_t room = pmem_free_room();
+        if (!d || !room) return 0;
+        plan->from = TIER_DRAM;
+        plan->to = TIER_PMEM;
+        plan->want_bytes = d < room ? d : room;
+        return 1;
+    }
+    case TIER_POLICY_THRESHOLD:
+        return 0;
+    case TIER_POLICY_RATIO:
+        break;
+    }
+
+    double share = threshold_share(d, p);
+    if (share < 0) return 0;
+    double e = target_share() - share;
+    if (fabs(e) <= TIER_MIGRATE_DEADBAND) return 0;
+    int pinned = (e > 0 && dyn_thr >= cfg.tmax) || (e < 0 && dyn_thr <= cfg.tmin);
+    if (!pinned && ctl.stalled_ticks < TIER_MIGRATE_STALL_TICKS) return 0;
+    uint64_t want = (uint64_t)(fabs(e) * ((double)d + (double)p));
+    if (e < 0) {
+        /* Too much on DRAM: move what the policy would now put on PMem. */
+        uint64_t room = pmem_free_room();
+        plan->from = TIER_DRAM;
+        plan->to = TIER_PMEM;
+        plan->min_size = dyn_thr > SIZE_MAX ? SIZE_MAX : (size_t)dyn_thr;
+        plan->want_bytes = want < room ? want : room;
+    } else {
+        /* Too little on DRAM: bring back what the policy would keep there. */
+        if (dyn_thr == 0) return 0;
+        plan->from = TIER_PMEM;
+        plan->to = TIER_DRAM;
+        plan->max_size = dyn_thr - 1 > SIZE_MAX ? SIZE_MAX : (size_t)(dyn_thr - 1);
+        plan->want_bytes = want;
+    }
+    return plan->want_bytes > 0;
+}
+
+uint64_t tier_migrate(uint64_t budget_us, tier_migrate_fn fn, void *arg)
+{
+    tier_migrate_plan plan;
+    if (!fn || !tier_migrate_plan_get(&plan)) return 0;
+    plan.deadline_us = tier_now_us() + budget_us;
+    return fn(&plan, arg);
+}
+
+int tier_migrate_candidate(const tier_migrate_plan *plan, const void *p)
+{
+    if (!p || tier_of(p) != plan->from) return 0;
+    size_t sz = tier_usable_size(p);
+    return sz >= plan->min_size && sz <= plan->max_size;
+}
+
+void *tier_move(void *p, tier_id to)
+{
+    if (!p) return NULL;
+    tier_id from = tier_of(p);
+    if (from == to) return p;
+    if (to == TIER_PMEM && !pmem_open) return NULL;
+    size_t sz = tier_usable_size(p);
+    void *q = move_block(p, from, sz, sz, to);
+    if (q) ADD(c_migrated[to], tier_usable_size(q));
+    return q;
+}
+
+/* ---- introspection ---------------------------------------------------------- */
 
 void tier_get_stats(tier_stats *out)
 {
     memset(out, 0, sizeof(*out));
     for (int t = 0; t < TIER_COUNT; t++) {
-        out->used[t] = atomic_load_explicit(&tier_used_bytes[t], memory_order_relaxed);
-        out->user[t] = atomic_load_explicit(&tier_user_bytes[t], memory_order_relaxed);
-        out->allocs[t] = atomic_load_explicit(&tier_nallocs[t], memory_order_relaxed);
+        out->used[t] = LOAD(c_used[t]);
+        out->user[t] = LOAD(c_user[t]);
+        out->allocs[t] = LOAD(c_blocks[t]);
+        out->user_allocs[t] = LOAD(c_user_blocks[t]);
+        out->migrated_bytes[t] = LOAD(c_migrated[t]);
+        out->realloc_moved_bytes[t] = LOAD(c_realloc_moved[t]);
     }
+    out->pmem_overflow_bytes = LOAD(c_overflow_bytes);
+    out->pmem_overflow_count = LOAD(c_overflow_count);
+}
+
+void tier_get_info(tier_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    tier_get_stats(&out->stats);
+    out->dram_share = threshold_share(out->stats.user[TIER_DRAM], out->stats.user[TIER_PMEM]);
+    switch (cfg.policy) {
+    case TIER_POLICY_ONLY_DRAM: out->target_share = 1.0; break;
+    case TIER_POLICY_ONLY_PMEM: out->target_share = 0.0; break;
+    case TIER_POLICY_THRESHOLD: out->target_share = -1.0; break;
+    case TIER_POLICY_RATIO: out->target_share = target_share(); break;
+    }
+    out->threshold = atomic_load_explicit(&thr_eff, memory_order_relaxed);
+    out->static_threshold = cfg.static_thr;
+    out->threshold_min = cfg.tmin;
+    out->threshold_max = cfg.tmax;
+    out->threshold_initial = cfg.tinit;
+    out->ratio_dram = cfg.ratio_dram;
+    out->ratio_pmem = cfg.ratio_pmem;
+    out->period_ms = cfg.period_ms;
+    out->policy = cfg.policy;
+    out->policy_name = tier_policy_name(cfg.policy);
+    out->kind = cfg.kind;
+    out->kind_name = tier_kind_name(cfg.kind);
+    out->variant_name = cfg.kind == TIER_KIND_KMEM_DAX ? tier_variant_name(cfg.variant) : "";
+    out->backend = pmem_open ? pmem.impl : "";
+    snprintf(out->nodes, sizeof(out->nodes), "%s", cfg.nodes);
+    snprintf(out->dir, sizeof(out->dir), "%s", cfg.dir);
+    out->capacity = pmem_open ? pmem.capacity : 0;
+    out->fork_safe = tier_pmem_fork_safe();
+    out->dram_own_arena = dram_arena_flags != 0;
 }
 
 uint64_t tier_used_total(void)
 {
-    return atomic_load_explicit(&tier_used_bytes[TIER_DRAM], memory_order_relaxed) +
-           atomic_load_explicit(&tier_used_bytes[TIER_PMEM], memory_order_relaxed);
+    return LOAD(c_used[TIER_DRAM]) + LOAD(c_used[TIER_PMEM]);
+}
+
+int tier_pmem_fork_safe(void) { return pmem_open ? pmem.fork_safe : 1; }
+
+int tier_maxmemory_exceeded(uint64_t limit, uint64_t *used, uint64_t *excess)
+{
+    uint64_t u = tier_used_total();
+    int over = limit != 0 && u > limit;
+    if (used) *used = u;
+    if (excess) *excess = over ? u - limit : 0;
+    return over;
 }

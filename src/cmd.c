@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "effects.h"
 #include "log.h"
 #include "server.h"
 #include "tier.h"
@@ -113,7 +114,9 @@ void cmd_exec(client *c, cmd *cm)
     uint64_t errs_before = server.stat_errors;
     db_now_ms = util_mstime();
     int64_t start = util_ustime();
+    fx_cmd_begin(c);
     cm->proc(c);
+    fx_cmd_end(c, cm, server.dirty != dirty_before);
     int64_t dur = util_ustime() - start;
     cm->calls++;
     cm->usec += (uint64_t)dur;

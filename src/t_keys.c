@@ -7,6 +7,7 @@
 
 #include "cmd.h"
 #include "db.h"
+#include "effects.h"
 #include "server.h"
 #include "util.h"
 
@@ -165,9 +166,13 @@ static void expire_generic(client *c, int64_t base_ms, int unit_sec)
     if (flags & EXP_LT && cur >= 0 && when >= cur) { reply_ll(c, 0); return; }
     if (when <= db_now_ms) {
         db_delete(c->db, c->argv[1].p, c->argv[1].len);
+        fx_rewrite_strs(c, "DEL", (size_t)3, c->argv[1].p, c->argv[1].len, NULL);
     } else {
         db_set_expire(c->db, e, when);
         db_signal_modified(c->db, c->argv[1].p, c->argv[1].len);
+        char ms[UTIL_LL_STR_SIZE];
+        size_t n = util_ll2str(ms, when);
+        fx_rewrite_strs(c, "PEXPIREAT", (size_t)9, c->argv[1].p, c->argv[1].len, ms, n, NULL);
     }
     server_dirty(1);
     reply_ll(c, 1);

@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "db.h"
+#include "effects.h"
 #include "server.h"
 #include "tier.h"
 #include "util.h"
@@ -138,9 +139,17 @@ static void set_generic(client *c, const arg *key, const arg *val, int flags, in
         if (when_ms <= db_now_ms) {
             /* already expired: the key is gone, as if deleted */
             db_delete(d, key->p, key->len);
+            fx_rewrite_strs(c, "DEL", (size_t)3, key->p, key->len, NULL);
         } else {
             db_set_expire(d, e, when_ms);
+            char ms[UTIL_LL_STR_SIZE];
+            size_t n = util_ll2str(ms, when_ms);
+            fx_rewrite_strs(c, "SET", (size_t)3, key->p, key->len, val->p, val->len, "PXAT", (size_t)4, ms, n, NULL);
         }
+    } else if (flags & SET_KEEPTTL) {
+        fx_rewrite_strs(c, "SET", (size_t)3, key->p, key->len, val->p, val->len, "KEEPTTL", (size_t)7, NULL);
+    } else {
+        fx_rewrite_strs(c, "SET", (size_t)3, key->p, key->len, val->p, val->len, NULL);
     }
     server_dirty(1);
     if (!(flags & SET_GET)) {
@@ -197,6 +206,7 @@ void cmd_getdel(client *c)
     if (e->type != OBJ_STRING) { reply_err_wrongtype(c); return; }
     reply_value(c, e);
     db_delete(c->db, c->argv[1].p, c->argv[1].len);
+    fx_rewrite_strs(c, "DEL", (size_t)3, c->argv[1].p, c->argv[1].len, NULL);
     server_dirty(1);
 }
 
@@ -210,16 +220,23 @@ void cmd_getex(client *c)
     if (!e) { reply_null(c); return; }
     if (e->type != OBJ_STRING) { reply_err_wrongtype(c); return; }
     reply_value(c, e);
+    const arg *k = &c->argv[1];
     if (when >= 0) {
-        if (when <= db_now_ms) db_delete(c->db, c->argv[1].p, c->argv[1].len);
-        else {
+        if (when <= db_now_ms) {
+            db_delete(c->db, k->p, k->len);
+            fx_rewrite_strs(c, "DEL", (size_t)3, k->p, k->len, NULL);
+        } else {
             db_set_expire(c->db, e, when);
-            db_signal_modified(c->db, c->argv[1].p, c->argv[1].len);
+            db_signal_modified(c->db, k->p, k->len);
+            char ms[UTIL_LL_STR_SIZE];
+            size_t n = util_ll2str(ms, when);
+            fx_rewrite_strs(c, "PEXPIREAT", (size_t)9, k->p, k->len, ms, n, NULL);
         }
         server_dirty(1);
     } else if ((flags & SET_PERSIST) && kv_expire(e) >= 0) {
         db_persist(c->db, e);
-        db_signal_modified(c->db, c->argv[1].p, c->argv[1].len);
+        db_signal_modified(c->db, k->p, k->len);
+        fx_rewrite_strs(c, "PERSIST", (size_t)7, k->p, k->len, NULL);
         server_dirty(1);
     }
 }
@@ -357,6 +374,8 @@ void cmd_incrbyfloat(client *c)
     if (e) db_overwrite(d, e, nw, 1);
     else db_add(d, nw);
     server_dirty(1);
+    /* replay must not redo float arithmetic: record the result */
+    fx_rewrite_strs(c, "SET", (size_t)3, k->p, k->len, buf, n, "KEEPTTL", (size_t)7, NULL);
     reply_bulk(c, buf, n);
 }
 

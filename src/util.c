@@ -141,20 +141,26 @@ size_t util_ld2str_human(char *buf, size_t size, long double v)
     return (size_t)n;
 }
 
-/* util_glob_match -- Redis's stringmatchlen semantics, iterative on '*'. */
-static int glob_rec(const char *p, size_t pl, const char *s, size_t sl, int nocase, int depth)
+/* util_glob_match -- Redis's stringmatchlen semantics.
+ * *exhausted is set when a '*' tried every remaining suffix and failed: then
+ * an enclosing '*' cannot succeed by consuming more either, which keeps
+ * patterns like "a*a*a*...b" polynomial instead of exponential. */
+static int glob_rec(const char *p, size_t pl, const char *s, size_t sl, int nocase, int depth, int *exhausted)
 {
-    if (depth > 1000) return 0;   /* pathological patterns: bounded like Redis */
+    if (depth > 1000) return 0;   /* bounded nesting */
     while (pl) {
         switch (p[0]) {
         case '*':
             while (pl > 1 && p[1] == '*') { p++; pl--; }
             if (pl == 1) return 1;
+            /* the rest starts with a non-'*' token: it needs >= 1 byte */
             while (sl) {
-                if (glob_rec(p + 1, pl - 1, s, sl, nocase, depth + 1)) return 1;
+                if (glob_rec(p + 1, pl - 1, s, sl, nocase, depth + 1, exhausted)) return 1;
+                if (*exhausted) return 0;
                 s++; sl--;
             }
-            return glob_rec(p + 1, pl - 1, s, 0, nocase, depth + 1);
+            *exhausted = 1;
+            return 0;
         case '?':
             if (!sl) return 0;
             s++; sl--;
@@ -212,7 +218,8 @@ static int glob_rec(const char *p, size_t pl, const char *s, size_t sl, int noca
 
 int util_glob_match(const char *pat, size_t plen, const char *str, size_t slen, int nocase)
 {
-    return glob_rec(pat, plen, str, slen, nocase, 0);
+    int exhausted = 0;
+    return glob_rec(pat, plen, str, slen, nocase, 0, &exhausted);
 }
 
 static uint64_t hash_k0 = 0x736f6d6570736575ULL, hash_k1 = 0x646f72616e646f6dULL;

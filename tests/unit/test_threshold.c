@@ -1,0 +1,415 @@
+/* test_threshold.c -- the dynamic threshold controller against simulated
+ * workloads.
+ *
+ * The simulator is a model of the keyspace as the allocator sees it: a set
+ * of live values with sizes, each on DRAM or PMem.  A new value goes to
+ * PMem iff size >= threshold; a value grown by realloc across the
+ * threshold moves (as tier_realloc does); deletes free.  The controller
+ * ticks every `ops_per_tick` operations.  Success means the DRAM share of
+ * user bytes gets within 2 percentage points of the target and stays
+ * there for the rest of the run.
+ *
+ * Populations are 100,000 values: with far fewer, values of up to 64 KiB
+ * make the share random-walk by +-1.5 points at a fixed threshold, which
+ * is sampling noise no controller can remove.  Turnover per tick spans
+ * 0.3% (read-mostly) to 60% (write-heavy).
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "threshold.h"
+
+#define TOL 0.02
+
+/* ---- simulator ------------------------------------------------------------ */
+
+typedef struct sim {
+    uint64_t rng;
+    size_t n, cap;
+    uint64_t *size;
+    uint8_t *pm;               /* 1: on PMem */
+    uint64_t user[2];          /* [0] DRAM, [1] PMem */
+    uint64_t thr;
+    threshold_ctl ctl;
+    threshold_params par;
+} sim;
+
+static uint64_t rnd(sim *s)
+{
+    /* xorshift64*: deterministic, so a failure reproduces exactly. */
+    s->rng ^= s->rng >> 12;
+    s->rng ^= s->rng << 25;
+    s->rng ^= s->rng >> 27;
+    return s->rng * 2685821657736338717ULL;
+}
+
+static double unif(sim *s) { return (double)(rnd(s) >> 11) / 9007199254740992.0; }
+
+/* Log-uniform in [lo, hi]: value sizes in caches span decades. */
+static uint64_t logsize(sim *s, double lo, double hi)
+{
+    return (uint64_t)exp(log(lo) + unif(s) * (log(hi) - log(lo)));
+}
+
+static void sim_init(sim *s, size_t cap, double target, uint64_t min, uint64_t max,
+                     uint64_t thr0, uint64_t seed)
+{
+    memset(s, 0, sizeof(*s));
+    s->rng = seed;
+    s->cap = cap;
+    s->size = calloc(cap, sizeof(uint64_t));
+    s->pm = calloc(cap, 1);
+    assert_non_null(s->size);
+    assert_non_null(s->pm);
+    s->par.target_dram_share = target;
+    s->par.min = min;
+    s->par.max = max;
+    s->thr = thr0;
+    threshold_ctl_init(&s->ctl);
+}
+
+static void sim_free(sim *s)
+{
+    free(s->size);
+    free(s->pm);
+}
+
+static void sim_insert(sim *s, uint64_t sz)
+{
+    assert_true(s->n < s->cap);
+    int pm = sz >= s->thr;
+    s->size[s->n] = sz;
+    s->pm[s->n] = (uint8_t)pm;
+    s->user[pm] += sz;
+    s->n++;
+}
+
+static void sim_delete(sim *s, size_t i)
+{
+    s->user[s->pm[i]] -= s->size[i];
+    s->n--;
+    s->size[i] = s->size[s->n];
+    s->pm[i] = s->pm[s->n];
+}
+
+static void sim_realloc(sim *s, size_t i, uint64_t sz)
+{
+    s->user[s->pm[i]] -= s->size[i];
+    int pm = sz >= s->thr;
+    s->size[i] = sz;
+    s->pm[i] = (uint8_t)pm;
+    s->user[pm] += sz;
+}
+
+static double sim_share(const sim *s) { return threshold_share(s->user[0], s->user[1]); }
+
+static void sim_tick(sim *s)
+{
+    s->thr = threshold_ctl_step(&s->ctl, &s->par, s->user[0], s->user[1], s->thr);
+    assert_true(s->thr >= s->par.min && s->thr <= s->par.max);
+}
+
+/* Tracks "reached the band, then never left it". */
+typedef struct verdict {
+    int first_in;              /* tick at which the share last entered the band, -1 */
+    int last_out;              /* last tick outside the band */
+    double worst_after;        /* largest |error| after first_in */
+} verdict;
+
+static void verdict_init(verdict *v)
+{
+    v->first_in = -1;
+    v->last_out = -1;
+    v->worst_after = 0;
+}
+
+static void verdict_note(verdict *v, int tick, double share, double target)
+{
+    double e = fabs(share - target);
+    if (e > TOL) {
+        v->last_out = tick;
+        v->first_in = -1;
+        v->worst_after = 0;
+    } else {
+        if (v->first_in < 0) v->first_in = tick;
+        if (e > v->worst_after) v->worst_after = e;
+    }
+}
+
+/* Converged by `by` and stayed in the band until the end. */
+static void verdict_check(const verdict *v, int by, const char *what, const sim *s)
+{
+    if (v->first_in < 0 || v->first_in > by) {
+        fprintf(stderr, "%s: not within %.0f pp by tick %d (last outside at tick %d, "
+                "share %.4f target %.4f thr %llu)\n", what, TOL * 100, by, v->last_out,
+                sim_share(s), s->par.target_dram_share, (unsigned long long)s->thr);
+        fail();
+    }
+}
+
+/* ---- workloads -------------------------------------------------------------- */
+
+/* Steady churn of mixed sizes: delete one, insert one. */
+#define POP 100000
+
+static void run_churn(sim *s, int ticks, int ops_per_tick, verdict *v, int tick0)
+{
+    for (int t = 0; t < ticks; t++) {
+        for (int k = 0; k < ops_per_tick; k++) {
+            if (s->n) sim_delete(s, rnd(s) % s->n);
+            sim_insert(s, logsize(s, 16, 65536));
+        }
+        sim_tick(s);
+        if (v) verdict_note(v, tick0 + t, sim_share(s), s->par.target_dram_share);
+    }
+}
+
+static void fill(sim *s, size_t n, double lo, double hi)
+{
+    while (s->n < n) sim_insert(s, logsize(s, lo, hi));
+}
+
+static void test_mixed_sizes_reach_and_hold(void **state)
+{
+    static const double targets[] = {0.05, 0.2, 0.5, 0.8};
+    static const int ops[] = {5000, 300, 60000};   /* 5%, 0.3%, 60% turnover */
+    static const int by[] = {300, 800, 300};
+    for (size_t o = 0; o < sizeof(ops) / sizeof(ops[0]); o++) {
+        for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+            sim s;
+            verdict v;
+            sim_init(&s, POP + 1, targets[i], 64, 1 << 30, 4096, 0x9e3779b97f4a7c15ULL + i);
+            fill(&s, POP, 16, 65536);
+            verdict_init(&v);
+            run_churn(&s, by[o] + 300, ops[o], &v, 0);
+            char what[96];
+            snprintf(what, sizeof(what), "mixed sizes, %d ops/tick, target %.2f", ops[o],
+                     targets[i]);
+            verdict_check(&v, by[o], what, &s);
+            sim_free(&s);
+        }
+    }
+}
+
+/* Values that grow by realloc (APPEND-style), restarting small when big. */
+static void test_values_growing_by_realloc(void **state)
+{
+    static const double targets[] = {0.2, 0.5, 0.8};
+    for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+        sim s;
+        verdict v;
+        sim_init(&s, POP + 1, targets[i], 64, 1 << 30, 4096, 42 + i);
+        fill(&s, POP, 16, 4096);
+        verdict_init(&v);
+        for (int t = 0; t < 700; t++) {
+            for (int k = 0; k < 5000; k++) {
+                size_t j = rnd(&s) % s.n;
+                uint64_t sz = s.size[j] + s.size[j] / 4 + 1 + rnd(&s) % 64;
+                if (sz > 256 * 1024) {
+                    sim_delete(&s, j);
+                    sim_insert(&s, logsize(&s, 16, 512));
+                } else {
+                    sim_realloc(&s, j, sz);
+                }
+            }
+            sim_tick(&s);
+            verdict_note(&v, t, sim_share(&s), s.par.target_dram_share);
+        }
+        char what[64];
+        snprintf(what, sizeof(what), "growing values, target %.2f", targets[i]);
+        verdict_check(&v, 400, what, &s);
+        sim_free(&s);
+    }
+}
+
+static void test_target_changes_midway(void **state)
+{
+    sim s;
+    verdict v;
+    sim_init(&s, POP + 1, 0.2, 64, 1 << 30, 4096, 7);
+    fill(&s, POP, 16, 65536);
+    verdict_init(&v);
+    run_churn(&s, 400, 5000, &v, 0);
+    verdict_check(&v, 300, "before the change", &s);
+
+    s.par.target_dram_share = 0.6;            /* CONFIG SET pmem-ratio 3:2 */
+    threshold_ctl_init(&s.ctl);               /* as tier_set_ratio does */
+    verdict_init(&v);
+    run_churn(&s, 500, 5000, &v, 400);
+    verdict_check(&v, 400 + 300, "after raising the target", &s);
+
+    s.par.target_dram_share = 0.1;            /* no reset: must cope with history */
+    verdict_init(&v);
+    run_churn(&s, 500, 5000, &v, 900);
+    verdict_check(&v, 900 + 300, "after lowering the target", &s);
+    sim_free(&s);
+}
+
+/* The keyspace grows from nothing: the first ticks see an empty or
+ * one-sided population. */
+static void test_growing_from_empty(void **state)
+{
+    sim s;
+    verdict v;
+    sim_init(&s, POP + 1, 0.25, 64, 1 << 30, 4096, 99);
+    verdict_init(&v);
+    sim_tick(&s);                              /* no data: holds */
+    assert_int_equal(s.thr, 4096);
+    for (int t = 0; t < 600; t++) {
+        for (int k = 0; k < 2000; k++) {
+            if (s.n >= POP) sim_delete(&s, rnd(&s) % s.n);
+            sim_insert(&s, logsize(&s, 16, 65536));
+        }
+        sim_tick(&s);
+        verdict_note(&v, t, sim_share(&s), s.par.target_dram_share);
+    }
+    verdict_check(&v, 300, "growing from empty", &s);
+    sim_free(&s);
+}
+
+/* ---- direct properties ----------------------------------------------------- */
+
+static void test_empty_and_one_sided(void **state)
+{
+    threshold_ctl c;
+    threshold_params p = {.target_dram_share = 0.5, .min = 64, .max = 1 << 20};
+    threshold_ctl_init(&c);
+    assert_true(threshold_share(0, 0) < 0);
+    assert_int_equal(threshold_ctl_step(&c, &p, 0, 0, 1000), 1000);
+    /* Everything on DRAM: threshold must come down, tick after tick. */
+    uint64_t t = 1000, prev;
+    for (int i = 0; i < 5; i++) {
+        prev = t;
+        t = threshold_ctl_step(&c, &p, 1000000, 0, t);
+        assert_true(t < prev || t == p.min);
+    }
+    /* Everything on PMem: up. */
+    threshold_ctl_init(&c);
+    t = 1000;
+    for (int i = 0; i < 5; i++) {
+        prev = t;
+        t = threshold_ctl_step(&c, &p, 0, 1000000, t);
+        assert_true(t > prev || t == p.max);
+    }
+}
+
+static void test_dead_band_holds(void **state)
+{
+    threshold_ctl c;
+    threshold_params p = {.target_dram_share = 0.25, .min = 0, .max = 1 << 20};
+    threshold_ctl_init(&c);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(threshold_ctl_step(&c, &p, 2520, 7480, 5000), 5000);
+}
+
+/* An unreachable target drives the threshold to the bound exactly, never
+ * to a value just short of it, and it stays there. */
+static void test_bounds_reached_exactly(void **state)
+{
+    threshold_ctl c;
+    threshold_params p = {.target_dram_share = 0.9, .min = 100, .max = 123457};
+    uint64_t t = 5000;
+    threshold_ctl_init(&c);
+    int i;
+    for (i = 0; i < 200 && t != p.max; i++) t = threshold_ctl_step(&c, &p, 10, 90, t);
+    assert_int_equal(t, p.max);
+    for (i = 0; i < 10; i++) assert_int_equal(threshold_ctl_step(&c, &p, 10, 90, t), p.max);
+
+    p.target_dram_share = 0.01;
+    for (i = 0; i < 200 && t != p.min; i++) t = threshold_ctl_step(&c, &p, 90, 10, t);
+    assert_int_equal(t, p.min);
+
+    /* A tiny threshold still moves (3 * 1.01 rounds back to 3). */
+    threshold_ctl_init(&c);
+    p.min = 0;
+    p.target_dram_share = 0.51;
+    assert_int_equal(threshold_ctl_step(&c, &p, 49, 51, 3), 4);
+    /* From 0 upwards, and down to 0. */
+    threshold_ctl_init(&c);
+    assert_true(threshold_ctl_step(&c, &p, 10, 90, 0) >= 1);
+    threshold_ctl_init(&c);
+    p.target_dram_share = 0.1;
+    t = 2;
+    for (i = 0; i < 10; i++) t = threshold_ctl_step(&c, &p, 90, 10, t);
+    assert_int_equal(t, 0);
+}
+
+/* Bounds changed at run time under a threshold outside them: clamped at
+ * once, whatever the error says. */
+static void test_clamps_out_of_bounds(void **state)
+{
+    threshold_ctl c;
+    threshold_params p = {.target_dram_share = 0.5, .min = 1000, .max = 2000};
+    threshold_ctl_init(&c);
+    assert_int_equal(threshold_ctl_step(&c, &p, 50, 50, 10), 1000);
+    assert_int_equal(threshold_ctl_step(&c, &p, 50, 50, 1 << 20), 2000);
+    assert_int_equal(threshold_ctl_step(&c, &p, 0, 0, 1 << 20), 2000);
+    /* min == max pins it. */
+    p.min = p.max = 777;
+    assert_int_equal(threshold_ctl_step(&c, &p, 1, 99, 5), 777);
+}
+
+/* The step grows while the error refuses to shrink... */
+static void test_accelerates_when_stalled(void **state)
+{
+    threshold_ctl c;
+    threshold_params p = {.target_dram_share = 0.5, .min = 1, .max = UINT64_MAX};
+    threshold_ctl_init(&c);
+    uint64_t t = 1000000, prev = t;
+    double first = 0, last = 0;
+    for (int i = 0; i < 6; i++) {
+        t = threshold_ctl_step(&c, &p, 40, 60, t);  /* same error every tick */
+        double l = log((double)t / (double)prev);
+        assert_true(l > 0);
+        if (i == 0) first = l;
+        last = l;
+        prev = t;
+    }
+    assert_true(last >= 4 * first);
+    assert_true(c.stalled_ticks >= 3);
+}
+
+/* ... and shrinks when it overshoots: an error that flips sign every tick
+ * gets ever smaller steps. */
+static void test_damps_when_overshooting(void **state)
+{
+    threshold_ctl c;
+    threshold_params p = {.target_dram_share = 0.5, .min = 1, .max = UINT64_MAX};
+    threshold_ctl_init(&c);
+    uint64_t t = 1000000, prev = t;
+    double first = 0, last = 0;
+    for (int i = 0; i < 8; i++) {
+        uint64_t d = i % 2 ? 60 : 40;
+        t = threshold_ctl_step(&c, &p, d, 100 - d, t);
+        double l = fabs(log((double)t / (double)prev));
+        if (i == 1) first = l;
+        last = l;
+        prev = t;
+    }
+    assert_true(last < first / 8);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_empty_and_one_sided),
+        cmocka_unit_test(test_dead_band_holds),
+        cmocka_unit_test(test_bounds_reached_exactly),
+        cmocka_unit_test(test_clamps_out_of_bounds),
+        cmocka_unit_test(test_accelerates_when_stalled),
+        cmocka_unit_test(test_damps_when_overshooting),
+        cmocka_unit_test(test_mixed_sizes_reach_and_hold),
+        cmocka_unit_test(test_values_growing_by_realloc),
+        cmocka_unit_test(test_target_changes_midway),
+        cmocka_unit_test(test_growing_from_empty),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
