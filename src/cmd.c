@@ -115,6 +115,7 @@ void cmd_exec(client *c, cmd *cm)
     db_now_ms = util_mstime();
     int64_t start = util_ustime();
     fx_cmd_begin(c);
+    c->cmd_out_start = c->out_total;
     cm->proc(c);
     fx_cmd_end(c, cm, server.dirty != dirty_before);
     int64_t dur = util_ustime() - start;

@@ -410,6 +410,7 @@ static void read_handler(ev_loop *l, int fd, void *priv, int mask)
 
 size_t conn_output_len(const client *c) { return c->bufpos + c->reply_bytes; }
 
+void conn_queue_write(client *c);
 static inline void queue_write(client *c)
 {
     if (c->flags & CF_PENDING_WRITE) return;
@@ -477,6 +478,7 @@ void reply_raw(client *c, const char *p, size_t len)
 {
     if (reply_suppressed(c)) return;
     if (c->fd >= 0) queue_write(c);
+    c->out_total += len;
     if (!c->reply) {
         if (!c->buf) c->buf = tier_dram_malloc(CONN_REPLY_BUF);
         size_t space = CONN_REPLY_BUF - c->bufpos;
@@ -676,6 +678,7 @@ void reply_set_deferred(client *c, reply_deferred d, char type, long n)
     d.chunk->used = l;
     d.chunk->size = l;
     c->reply_bytes += l;
+    c->out_total += l;
 }
 
 void reply_set_deferred_array(client *c, reply_deferred d, long n) { reply_set_deferred(c, d, '*', n); }
@@ -698,13 +701,19 @@ void reply_err_arity(client *c)
     reply_errorf(c, "ERR wrong number of arguments for '%s' command", c->cmd ? c->cmd->name : "?");
 }
 
-/* Write as much as the kernel takes; returns -1 if the client must go. */
+uint64_t (*conn_hold_limit)(client *c);
+
+/* Write as much as the kernel takes, never past the hold limit; returns -1
+ * if the client must go. */
 static int write_client(client *c)
 {
+    uint64_t limit = conn_hold_limit ? conn_hold_limit(c) : UINT64_MAX;
     while (c->bufpos > c->sentlen || c->reply) {
         struct iovec iov[16];
         int n = 0;
         size_t total = 0;
+        if (limit != UINT64_MAX && c->out_written >= limit) return 0;
+        uint64_t allowed = limit == UINT64_MAX ? UINT64_MAX : limit - c->out_written;
         size_t first_off = c->sentlen;
         if (c->bufpos > c->sentlen) {
             iov[n].iov_base = c->buf + c->sentlen;
@@ -721,6 +730,21 @@ static int write_client(client *c)
                 total += iov[n].iov_len;
                 n++;
             }
+        }
+        if (total > allowed) {
+            /* trim the vector to the releasable prefix */
+            size_t keep = 0;
+            int k = 0;
+            for (; k < n; k++) {
+                if (keep + iov[k].iov_len >= allowed) {
+                    iov[k].iov_len = (size_t)(allowed - keep);
+                    k++;
+                    break;
+                }
+                keep += iov[k].iov_len;
+            }
+            n = k;
+            total = (size_t)allowed;
         }
         if (total == 0) {
             /* only empty chunks left */
@@ -741,6 +765,7 @@ static int write_client(client *c)
             return -1;
         }
         conn_stat_net_out += (uint64_t)w;
+        c->out_written += (uint64_t)w;
         size_t left = (size_t)w;
         /* consume buf */
         if (c->bufpos > c->sentlen) {
@@ -778,14 +803,73 @@ static int write_client(client *c)
 
 static int has_output(const client *c) { return c->bufpos > c->sentlen || c->reply != NULL; }
 
+/* Output that may be written now (not held). */
+static int has_writable_output(client *c)
+{
+    if (!has_output(c)) return 0;
+    if (!conn_hold_limit) return 1;
+    return conn_hold_limit(c) > c->out_written;
+}
+
+void conn_queue_write(client *c) { queue_write(c); }
+
+void conn_truncate_output(client *c, uint64_t off)
+{
+    if (off < c->out_written) off = c->out_written;
+    if (off >= c->out_total) return;
+    uint64_t keep = off - c->out_written;   /* unwritten bytes to keep */
+    /* buf first (its unwritten part), then chunks */
+    size_t in_buf = c->bufpos > c->sentlen ? c->bufpos - c->sentlen : 0;
+    if (keep <= in_buf) {
+        c->bufpos = c->sentlen + (size_t)keep;
+        keep = 0;
+        while (c->reply) {
+            reply_chunk *nx = c->reply->next;
+            tier_dram_free(c->reply);
+            c->reply = nx;
+        }
+        c->reply_tail = NULL;
+        c->reply_bytes = 0;
+    } else {
+        keep -= in_buf;
+        reply_chunk *ch = c->reply, *prev = NULL;
+        size_t off0 = (c->bufpos <= c->sentlen) ? c->sentlen : 0;
+        while (ch && keep >= ch->used - off0) {
+            keep -= ch->used - off0;
+            off0 = 0;
+            prev = ch;
+            ch = ch->next;
+        }
+        if (ch) {
+            size_t cut = off0 + (size_t)keep;
+            size_t dropped = ch->used - cut;
+            ch->used = cut;
+            ch->size = cut;      /* no appends into a truncated chunk */
+            c->reply_bytes -= dropped;
+            reply_chunk *rest = ch->next;
+            ch->next = NULL;
+            c->reply_tail = ch;
+            while (rest) {
+                reply_chunk *nx = rest->next;
+                c->reply_bytes -= rest->used;
+                tier_dram_free(rest);
+                rest = nx;
+            }
+        } else if (prev) {
+            c->reply_tail = prev;
+        }
+    }
+    c->out_total = off;
+}
+
 static void after_write(client *c)
 {
-    if (has_output(c)) {
+    if (has_writable_output(c)) {
         if (!(ev_get_mask(server.loop, c->fd) & EV_WRITABLE))
             ev_add(server.loop, c->fd, EV_WRITABLE, write_handler, c);
     } else {
         if (ev_get_mask(server.loop, c->fd) & EV_WRITABLE) ev_del(server.loop, c->fd, EV_WRITABLE);
-        if (c->flags & CF_CLOSE_AFTER_REPLY) conn_close_async(c);
+        if ((c->flags & CF_CLOSE_AFTER_REPLY) && !has_output(c)) conn_close_async(c);
     }
 }
 
@@ -797,9 +881,6 @@ static void write_handler(ev_loop *l, int fd, void *priv, int mask)
     after_write(c);
 }
 
-/* Hook: a module (the durability tracker) may hold a client's output. */
-int (*conn_output_held)(client *c);
-
 void conn_write_pending(void)
 {
     client *c = pending_head;
@@ -809,9 +890,7 @@ void conn_write_pending(void)
         c->flags &= ~CF_PENDING_WRITE;
         c->pending_next = NULL;
         if (!(c->flags & CF_CLOSE_ASAP) && c->fd >= 0) {
-            if (conn_output_held && conn_output_held(c)) {
-                /* stays queued by the holder */
-            } else if (!(ev_get_mask(server.loop, c->fd) & EV_WRITABLE)) {
+            if (!(ev_get_mask(server.loop, c->fd) & EV_WRITABLE)) {
                 if (write_client(c) < 0) conn_close_async(c);
                 else after_write(c);
             }

@@ -92,6 +92,10 @@ typedef struct client {
     reply_chunk *reply, *reply_tail;
     size_t reply_bytes;            /* bytes in chunks */
     uint64_t soft_limit_since;     /* ms when the soft output limit was passed */
+    uint64_t out_total;            /* bytes ever appended to the output (offsets for holds) */
+    uint64_t out_written;          /* bytes ever written to the socket */
+    uint64_t cmd_out_start;        /* out_total when the running command started */
+    void *held;                    /* durability tracker state: replies held for the journal */
     /* bookkeeping */
     struct client *pending_next;   /* pending-write list */
     struct client *prev, *next;    /* all clients */
@@ -169,5 +173,14 @@ void reply_err_arity(client *c);
 
 /* Bytes of pending output. */
 size_t conn_output_len(const client *c);
+
+/* Output holding (the durability tracker).  conn_hold_limit, when set,
+ * returns the absolute output offset up to which c's output may be written
+ * (UINT64_MAX = all).  conn_truncate_output drops every unwritten byte from
+ * absolute offset off onwards (off >= out_written). */
+extern uint64_t (*conn_hold_limit)(client *c);
+void conn_truncate_output(client *c, uint64_t off);
+/* Queue c for writing in before_sleep (after a hold was released). */
+void conn_queue_write(client *c);
 
 #endif

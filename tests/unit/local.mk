@@ -13,3 +13,9 @@ tests_unit_test_util_SOURCES = tests/unit/test_util.c
 tests_unit_test_util_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_util_LDADD = $(UNIT_LDADD)
 include tests/unit/allocator.mk
+
+check_PROGRAMS += tests/unit/test_trk
+TESTS += tests/unit/test_trk
+tests_unit_test_trk_SOURCES = tests/unit/test_trk.c
+tests_unit_test_trk_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_trk_LDADD = $(UNIT_LDADD)
