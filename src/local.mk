@@ -12,6 +12,7 @@ src_libtierdb_core_a_SOURCES = \
 	src/db.c src/db.h \
 	src/effects.c src/effects.h \
 	src/trk.c src/trk.h \
+	src/replay.c src/replay.h \
 	src/cfg.c src/cfg.h \
 	src/server.c src/server.h \
 	src/modules.c \
