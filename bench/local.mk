@@ -1,2 +1,5 @@
+# bench
 # bench/ stays outside `make check`: benchmarks are run by hand (bench/README.md).
 EXTRA_DIST += bench/README.md
+EXTRA_DIST += bench/run
+EXTRA_DIST += bench/fake-tierdb
