@@ -99,7 +99,7 @@ static int set_ratio(const cfg_entry *e, const char *val, const char **err)
     }
     if (part[0] <= 0 || part[1] <= 0 || part[0] > RATIO_PART_MAX || part[1] > RATIO_PART_MAX) {
         snprintf(msg, sizeof(msg),
-                 "dram-pmem-ratio parts must be between 1 and %ld (got %lld %lld); for all data "
+                 "dram-pmem-ratio parts must be positive integers up to %ld (got %lld %lld); for all data "
                  "on one tier use memory-alloc-policy only-dram or only-pmem",
                  RATIO_PART_MAX, part[0], part[1]);
         *err = msg;
