@@ -443,11 +443,19 @@ static uint64_t walk(const tier_migrate_plan *plan, void *arg)
     return st.moved;
 }
 
+static int paused;
+
+void tiering_migration_pause(int delta)
+{
+    paused += delta;
+    if (paused < 0) paused = 0;
+}
+
 void tiering_cron(void)
 {
     if (!started) return;
     tier_tick((uint64_t)util_monotonic_us() / 1000);
-    if (tc.budget_us <= 0) return;
+    if (tc.budget_us <= 0 || paused) return;
     uint64_t t0 = tier_now_us();
     tier_migrate_plan plan;
     if (!tier_migrate_plan_get(&plan)) {

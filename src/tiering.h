@@ -40,6 +40,11 @@ void tiering_start(void);
 /* Controller tick + one bounded migration step (server cron). */
 void tiering_cron(void);
 
+/* Code that keeps raw pointers to value blocks across event-loop
+ * iterations (an in-process snapshot iterator, zero-copy replies) pauses
+ * migration meanwhile: +1 to pause, -1 to resume (nested). */
+void tiering_migration_pause(int delta);
+
 /* ---- value types ----------------------------------------------------------- */
 
 /* One migration step's state, passed to the per-type callbacks. */

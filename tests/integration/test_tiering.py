@@ -150,6 +150,28 @@ def test_ratio_1_4_then_1_1_under_load():
         assert v.startswith(b"x" * sz0) and b"z" * 100 in v
 
 
+def test_hot_values_come_back_to_dram_first():
+    # policy threshold: 32 KB values all land on PMem, nothing moves
+    with Server(["--memory-alloc-policy", "threshold", "--static-threshold", "1000"]) as s:
+        r = s.client()
+        p = r.pipeline(transaction=False)
+        for i in range(600):
+            p.set("h%d" % i, b"h" * 32000)
+        p.execute()
+        assert share(r) < 1.0
+        time.sleep(3.2)   # everything is now idle for >= 3 s (access clock in seconds)
+        hot = ["h%d" % i for i in range(0, 600, 20)]
+        for k in hot:
+            r.get(k)
+        # ask for 30 % on DRAM: far fewer bytes than all keys, more than the hot ones
+        r.execute_command("CONFIG", "SET", "memory-alloc-policy", "ratio", "dram-pmem-ratio", "3 7")
+        wait_share(r, 30.0, timeout=20)
+        on_dram = lambda keys: sum(r.execute_command("MEMORY", "TIER", k) == b"dram" for k in keys)
+        cold = ["h%d" % i for i in range(600) if i % 20]
+        assert on_dram(hot) == len(hot), on_dram(hot)
+        assert on_dram(cold) < 0.5 * len(cold), on_dram(cold)
+
+
 def test_policy_switch_live():
     with Server(["--dram-pmem-ratio", "1", "4"]) as s:
         r = s.client()
