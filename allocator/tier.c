@@ -471,7 +471,7 @@ int tier_kind_parse(const char *s, tier_kind *out, char *err, size_t errlen)
 
 int tier_policy_parse(const char *s, tier_policy *out, char *err, size_t errlen)
 {
-    int v, rc = parse_name(s, policy_names, NELEM(policy_names), &v, "pmem-policy", err,
+    int v, rc = parse_name(s, policy_names, NELEM(policy_names), &v, "memory-alloc-policy", err,
                            errlen);
     if (rc == TIER_OK) *out = (tier_policy)v;
     return rc;
@@ -521,12 +521,12 @@ static int check_policy(tier_policy p, int have_pmem, uint64_t static_thr, char 
         return tier_err(err, errlen, TIER_EINVAL, "unknown placement policy %d", (int)p);
     if (p != TIER_POLICY_ONLY_DRAM && !have_pmem)
         return tier_err(err, errlen, TIER_EINVAL,
-                        "pmem-policy %s needs a PMem tier, and pmem-kind is none; set "
-                        "pmem-kind emulated, kmem-dax or fsdax, or pmem-policy only-dram",
+                        "memory-alloc-policy %s needs a PMem tier, and pmem-kind is none; set "
+                        "pmem-kind emulated, kmem-dax or fsdax, or memory-alloc-policy only-dram",
                         tier_policy_name(p));
     if (p == TIER_POLICY_THRESHOLD && static_thr == 0)
         return tier_err(err, errlen, TIER_EINVAL,
-                        "pmem-policy threshold needs pmem-threshold (bytes, > 0) set first");
+                        "memory-alloc-policy threshold needs static-threshold (bytes, > 0) set first");
     return TIER_OK;
 }
 
@@ -534,8 +534,8 @@ static int check_ratio(long d, long p, char *err, size_t errlen)
 {
     if (d <= 0 || p <= 0)
         return tier_err(err, errlen, TIER_EINVAL,
-                        "pmem-ratio %ld:%ld: both parts must be positive (DRAM:PMem, e.g. "
-                        "1:4); for all-DRAM or all-PMem use pmem-policy only-dram/only-pmem",
+                        "dram-pmem-ratio %ld %ld: both parts must be positive (DRAM:PMem, e.g. "
+                        "1:4); for all-DRAM or all-PMem use memory-alloc-policy only-dram/only-pmem",
                         d, p);
     return TIER_OK;
 }
@@ -544,11 +544,11 @@ static int check_bounds(int64_t lo, int64_t hi, char *err, size_t errlen)
 {
     if (lo < 0 || hi < 0)
         return tier_err(err, errlen, TIER_EINVAL,
-                        "pmem-threshold bounds must not be negative (min %lld, max %lld)",
+                        "dynamic-threshold-min/max must not be negative (min %lld, max %lld)",
                         (long long)lo, (long long)hi);
     if (lo > hi)
         return tier_err(err, errlen, TIER_EINVAL,
-                        "pmem-threshold-min %lld is above pmem-threshold-max %lld",
+                        "dynamic-threshold-min %lld is above dynamic-threshold-max %lld",
                         (long long)lo, (long long)hi);
     return TIER_OK;
 }
@@ -557,7 +557,7 @@ static int check_period(int64_t ms, char *err, size_t errlen)
 {
     if (ms <= 0 || ms > 3600000)
         return tier_err(err, errlen, TIER_EINVAL,
-                        "pmem-threshold-period %lld ms is out of range (1 .. 3600000)",
+                        "memory-ratio-check-period %lld ms is out of range (1 .. 3600000)",
                         (long long)ms);
     return TIER_OK;
 }
@@ -587,11 +587,11 @@ int tier_set_ratio(long dram, long pmem_part, char *err, size_t errlen)
 int tier_set_static_threshold(int64_t bytes, char *err, size_t errlen)
 {
     if (bytes < 0)
-        return tier_err(err, errlen, TIER_EINVAL, "pmem-threshold %lld must not be negative",
+        return tier_err(err, errlen, TIER_EINVAL, "static-threshold %lld must not be negative",
                         (long long)bytes);
     if (bytes == 0 && cfg.policy == TIER_POLICY_THRESHOLD)
         return tier_err(err, errlen, TIER_EINVAL,
-                        "pmem-threshold 0 would leave pmem-policy threshold without a "
+                        "static-threshold 0 would leave memory-alloc-policy threshold without a "
                         "threshold; change the policy first");
     cfg.static_thr = (uint64_t)bytes;
     apply_policy();
@@ -613,7 +613,7 @@ int tier_set_initial_threshold(int64_t bytes, char *err, size_t errlen)
 {
     if (bytes < 0)
         return tier_err(err, errlen, TIER_EINVAL,
-                        "pmem-threshold-initial %lld must not be negative", (long long)bytes);
+                        "initial-dynamic-threshold %lld must not be negative", (long long)bytes);
     cfg.tinit = (uint64_t)bytes;
     if (cfg.policy == TIER_POLICY_RATIO) {
         restart_controller();
@@ -669,7 +669,7 @@ int tier_init(const tier_config *c, char *err, size_t errlen)
         (rc = check_period(c->period_ms, err, errlen)) != TIER_OK)
         return rc;
     if (c->nodes && strlen(c->nodes) >= sizeof(cfg.nodes))
-        return tier_err(err, errlen, TIER_EINVAL, "pmem-nodes is too long");
+        return tier_err(err, errlen, TIER_EINVAL, "pmem-numa-nodes is too long");
     if (c->dir && strlen(c->dir) >= sizeof(cfg.dir))
         return tier_err(err, errlen, TIER_EINVAL, "pmem-dir is too long");
     if ((c->kind == TIER_KIND_KMEM_DAX || c->kind == TIER_KIND_FSDAX) && !dram_arena_flags)

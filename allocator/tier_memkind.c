@@ -107,14 +107,14 @@ static int check_nodes(const char *nodes, char *err, size_t errlen)
     while (*s) {
         if (!isdigit((unsigned char)*s))
             return tier_err(err, errlen, TIER_EINVAL,
-                            "pmem-nodes \"%s\": expected a comma-separated list of "
+                            "pmem-numa-nodes \"%s\": expected a comma-separated list of "
                             "NUMA node numbers like \"1\" or \"1,3\"", nodes);
         char *end;
         long n = strtol(s, &end, 10);
 #ifdef HAVE_NUMA
         if (numa_available() < 0 || n > numa_max_node() || numa_node_size64((int)n, NULL) <= 0)
             return tier_err(err, errlen, TIER_EINVAL,
-                            "pmem-nodes \"%s\": NUMA node %ld does not exist or has no "
+                            "pmem-numa-nodes \"%s\": NUMA node %ld does not exist or has no "
                             "memory (see numactl -H)", nodes, n);
 #else
         (void)n;
@@ -124,10 +124,10 @@ static int check_nodes(const char *nodes, char *err, size_t errlen)
             s++;
             if (!*s)
                 return tier_err(err, errlen, TIER_EINVAL,
-                                "pmem-nodes \"%s\": trailing comma", nodes);
+                                "pmem-numa-nodes \"%s\": trailing comma", nodes);
         } else if (*s) {
             return tier_err(err, errlen, TIER_EINVAL,
-                            "pmem-nodes \"%s\": expected a comma-separated list of "
+                            "pmem-numa-nodes \"%s\": expected a comma-separated list of "
                             "NUMA node numbers like \"1\" or \"1,3\"", nodes);
         }
     }
@@ -149,7 +149,7 @@ int tier_memkind_open_kmem(tier_backend *be, tier_variant v, const char *nodes,
         const char *env = getenv("MEMKIND_DAX_KMEM_NODES");
         if (env && strcmp(env, nodes) != 0)
             return tier_err(err, errlen, TIER_EINVAL,
-                            "pmem-nodes \"%s\" contradicts MEMKIND_DAX_KMEM_NODES=%s in the "
+                            "pmem-numa-nodes \"%s\" contradicts MEMKIND_DAX_KMEM_NODES=%s in the "
                             "environment; unset one of them", nodes, env);
         if (!env) {
             if (setenv("MEMKIND_DAX_KMEM_NODES", nodes, 1) != 0)
@@ -165,13 +165,13 @@ int tier_memkind_open_kmem(tier_backend *be, tier_variant v, const char *nodes,
         if (set_env) unsetenv("MEMKIND_DAX_KMEM_NODES");
         if (nodes && *nodes)
             return tier_err(err, errlen, TIER_ENODEV,
-                            "pmem-kind kmem-dax: %s is not available on pmem-nodes %s (%s); "
+                            "pmem-kind kmem-dax: %s is not available on pmem-numa-nodes %s (%s); "
                             "name memory nodes that exist (numactl -H), or set pmem-kind "
                             "emulated or none", kname, nodes, m);
         return tier_err(err, errlen, TIER_ENODEV,
                         "pmem-kind kmem-dax: memkind finds no KMEM-DAX NUMA node (%s: %s); "
                         "online PMem as system RAM (daxctl reconfigure-device "
-                        "--mode=system-ram daxX.Y), or name a memory node with pmem-nodes "
+                        "--mode=system-ram daxX.Y), or name a memory node with pmem-numa-nodes "
                         "(MEMKIND_DAX_KMEM_NODES), or set pmem-kind emulated or none",
                         kname, m);
     }

@@ -3,6 +3,7 @@
 #include "db.h"
 #include "effects.h"
 #include "server.h"
+#include "tiering.h"
 
 /* A key the server deleted because it expired is recorded as DEL, so that
  * replaying the journal never depends on the clock. */
@@ -15,4 +16,6 @@ static void expired_to_effects(db *d, const char *key, size_t len)
 void server_register_modules(void)
 {
     db_set_expired_hook(expired_to_effects);
+    tiering_register();
+    server_add_cron(tiering_cron);
 }

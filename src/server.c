@@ -33,6 +33,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "tier.h"
+#include "tiering.h"
 #include "util.h"
 
 server_state server;
@@ -452,6 +453,8 @@ int server_main(int argc, char **argv)
     if (server.cfg.logfile && *server.cfg.logfile) log_set_file(server.cfg.logfile);
     if (server.cfg.dir && chdir(server.cfg.dir) != 0)
         server_die("Can't chdir to '%s': %s", server.cfg.dir, strerror(errno));
+    /* The PMem tier opens before anything allocates user data. */
+    tiering_start();
 
     if (server.cfg.daemonize) {
         if (fork() != 0) exit(0);

@@ -102,6 +102,9 @@ static inline void server_dirty(uint64_t n) { server.dirty += n; }
 void server_bytes_human(char *buf, size_t cap, unsigned long long n);
 /* Refuse start-up with a message (before the loop runs). */
 void server_die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+/* Hooks run by the server cron, and before the loop sleeps, in registration order. */
+void server_add_cron(void (*fn)(void));
+void server_add_before_sleep(void (*fn)(void));
 /* Prepare for exit: close listeners, remove pidfile/socket. */
 void server_prepare_shutdown(void);
 

@@ -8,3 +8,4 @@ INTEGRATION_TESTS = tests/integration/test_basic.py \
 	tests/integration/test_conf.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/harness.py
+INTEGRATION_TESTS += tests/integration/test_tiering.py

@@ -234,7 +234,7 @@ static void test_policies(void **state)
 
     /* threshold policy needs a threshold */
     assert_int_equal(tier_set_policy(TIER_POLICY_THRESHOLD, err, sizeof(err)), TIER_EINVAL);
-    assert_non_null(strstr(err, "pmem-threshold"));
+    assert_non_null(strstr(err, "static-threshold"));
     assert_int_equal(tier_set_static_threshold(500, err, sizeof(err)), TIER_OK);
     assert_int_equal(tier_set_policy(TIER_POLICY_THRESHOLD, err, sizeof(err)), TIER_OK);
     assert_true(tier_places_on_dram(499));
