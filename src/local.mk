@@ -11,6 +11,7 @@ src_libtierdb_core_a_SOURCES = \
 	src/cmd.c src/cmd.h src/cmd_table.def src/cmds_string.def src/cmds_keys.def src/cmds_server.def \
 	src/db.c src/db.h \
 	src/effects.c src/effects.h \
+	src/jnl.c src/jnl.h src/jnl_io.c src/jnl_io.h \
 	src/cfg.c src/cfg.h \
 	src/server.c src/server.h \
 	src/modules.c \

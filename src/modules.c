@@ -2,6 +2,7 @@
  * registers its config entries and hooks here, in a fixed order. */
 #include "db.h"
 #include "effects.h"
+#include "jnl.h"
 #include "server.h"
 
 /* A key the server deleted because it expired is recorded as DEL, so that
@@ -15,4 +16,5 @@ static void expired_to_effects(db *d, const char *key, size_t len)
 void server_register_modules(void)
 {
     db_set_expired_hook(expired_to_effects);
+    jnl_register_config();
 }
