@@ -1079,7 +1079,7 @@ out:
     return rc;
 }
 
-/* read_headers (internal) -- highest epoch among segment headers (those we
+/* max_header_epoch (internal) -- highest epoch among segment headers (those we
  * skip without scanning too), so a new writer's epoch is above all. */
 static uint64_t max_header_epoch(const char *dir, const uint64_t *segs, unsigned n)
 {
@@ -1114,7 +1114,6 @@ static int scan_dir(scan *sc)
                 sc->dir, (unsigned long long)sc->segs[0], (unsigned long long)sc->after);
         return JNL_EGAP;
     }
-    unsigned all = sc->nsegs;
     for (unsigned i = 0; i < sc->nsegs; i++) {
         /* A segment entirely at or below `after` is skipped unread; the next
          * segment's name vouches for continuity. */
@@ -1128,7 +1127,6 @@ static int scan_dir(scan *sc)
         rc = scan_segment(sc, i, &stop);
         if (rc || stop) break;
     }
-    (void)all;
     if (rc) return rc;
 done:
     if (sc->rep) {
