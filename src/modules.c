@@ -2,6 +2,7 @@
  * registers its config entries and hooks here, in a fixed order. */
 #include "db.h"
 #include "effects.h"
+#include "jnl.h"
 #include "server.h"
 #include "tiering.h"
 
@@ -18,4 +19,5 @@ void server_register_modules(void)
     db_set_expired_hook(expired_to_effects);
     tiering_register();
     server_add_cron(tiering_cron);
+    jnl_register_config();
 }

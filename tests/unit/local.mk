@@ -12,6 +12,11 @@ tests_unit_test_dict_LDADD = $(UNIT_LDADD)
 tests_unit_test_util_SOURCES = tests/unit/test_util.c
 tests_unit_test_util_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_util_LDADD = $(UNIT_LDADD)
+check_PROGRAMS += tests/unit/test_jnl
+TESTS += tests/unit/test_jnl
+tests_unit_test_jnl_SOURCES = tests/unit/test_jnl.c
+tests_unit_test_jnl_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_jnl_LDADD = $(UNIT_LDADD)
 include tests/unit/allocator.mk
 
 check_PROGRAMS += tests/unit/test_trk

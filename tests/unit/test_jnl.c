@@ -1,0 +1,735 @@
+/* test_jnl.c -- the journal: framing round trip, CRC32C, torn tails at every
+ * byte, corruption reporting, segment roll-over and trimming, sticky ERROR
+ * under injected EIO/ENOSPC/torn writes, group commit, restart, DAX path. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "jnl.h"
+#include "jnl_io.h"
+#include "log.h"
+#include "tier.h"
+#include "util.h"
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static char tdir[128];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tdir, sizeof(tdir), "/tmp/tdbjnl.XXXXXX");
+    assert_non_null(mkdtemp(tdir));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void seg_file(char *buf, size_t cap, uint64_t first)
+{
+    char name[32];
+    jnl_segment_name(name, sizeof(name), first);
+    snprintf(buf, cap, "%s/%s", tdir, name);
+}
+
+static size_t read_file(const char *path, unsigned char **out)
+{
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    struct stat st;
+    assert_int_equal(fstat(fd, &st), 0);
+    *out = malloc((size_t)st.st_size + 1);
+    assert_int_equal(pread(fd, *out, (size_t)st.st_size, 0), st.st_size);
+    close(fd);
+    return (size_t)st.st_size;
+}
+
+static void write_file(const char *path, const unsigned char *p, size_t n)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, p, n), (ssize_t)n);
+    close(fd);
+}
+
+static off_t file_size(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) < 0) return -1;
+    return st.st_size;
+}
+
+static void clear_dir(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -f '%s'/*", tdir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static int count_segments(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "ls '%s' | grep -c '\\.jnl$'", tdir);
+    FILE *f = popen(cmd, "r");
+    int n = 0;
+    assert_int_equal(fscanf(f, "%d", &n), 1);
+    pclose(f);
+    return n;
+}
+
+/* Deterministic payload for seq s: RESP-looking text of varying length. */
+static size_t payload_for(uint64_t s, char *buf, size_t cap)
+{
+    size_t vlen = (size_t)((s * 37) % 200);
+    int n = snprintf(buf, cap, "*3\r\n$3\r\nSET\r\n$%u\r\nk%llu\r\n$%zu\r\n", util_digits10(s) + 1,
+                     (unsigned long long)s, vlen);
+    for (size_t i = 0; i < vlen; i++) buf[n + i] = (char)('a' + (s + i) % 26);
+    memcpy(buf + n + vlen, "\r\n", 2);
+    return (size_t)n + vlen + 2;
+}
+
+static jnl_t *open_dir(int flags, const jnl_io_ops *io, uint64_t segsize, jnl_recovery *rep)
+{
+    jnl_options o = {.dir = tdir, .flags = flags | JNL_O_NO_PMEM, .io = io, .segment_size = segsize,
+                     .batch_size = 4096};
+    if (flags & 0x100) o.flags &= ~(JNL_O_NO_PMEM | 0x100);   /* test flag: allow the DAX probe */
+    jnl_t *j = NULL;
+    char err[512] = "";
+    int rc = jnl_open(&o, &j, rep, err, sizeof(err));
+    if (rc) fprintf(stderr, "jnl_open: %d %s\n", rc, err);
+    assert_int_equal(rc, JNL_OK);
+    return j;
+}
+
+static void append_n(jnl_t *j, uint64_t from, uint64_t n)
+{
+    char buf[512];
+    for (uint64_t s = from; s < from + n; s++) {
+        uint64_t got;
+        size_t len = payload_for(s, buf, sizeof(buf));
+        assert_int_equal(jnl_append(j, buf, len, &got), JNL_OK);
+        assert_int_equal(got, s);
+    }
+}
+
+/* Checks that entries arrive in order, each with its expected payload. */
+typedef struct checker {
+    uint64_t next;
+    uint64_t count;
+} checker;
+
+static int check_cb(void *priv, uint64_t seq, const char *p, size_t len)
+{
+    checker *c = priv;
+    char buf[512];
+    if (seq != c->next) return 1;
+    size_t want = payload_for(seq, buf, sizeof(buf));
+    if (want != len || memcmp(buf, p, len)) return 1;
+    c->next++;
+    c->count++;
+    return 0;
+}
+
+/* ---- fault-injecting I/O ops -------------------------------------------------- */
+
+typedef struct faults {
+    int fdatasyncs;            /* fdatasync calls seen */
+    int writes;                /* write calls seen */
+    int fail_fdatasync;        /* errno to fail fdatasync with, 0 = pass */
+    int fail_write;            /* errno to fail write with, 0 = pass */
+    size_t torn_write;         /* with fail_write: write this many bytes first */
+    int force_pmem;
+} faults;
+
+static faults F;
+
+static ssize_t f_write(void *ctx, int fd, const void *buf, size_t n)
+{
+    faults *f = ctx;
+    f->writes++;
+    if (f->fail_write) {
+        if (f->torn_write && n > f->torn_write) {
+            ssize_t w = write(fd, buf, f->torn_write);
+            (void)w;
+        }
+        errno = f->fail_write;
+        return -1;
+    }
+    return write(fd, buf, n);
+}
+
+static int f_fdatasync(void *ctx, int fd)
+{
+    faults *f = ctx;
+    f->fdatasyncs++;
+    if (f->fail_fdatasync) { errno = f->fail_fdatasync; return -1; }
+    return fdatasync(fd);
+}
+
+static int f_is_pmem(void *ctx, const void *addr, size_t len)
+{
+    faults *f = ctx;
+    (void)addr; (void)len;
+    return f->force_pmem;
+}
+
+static int f_persist(void *ctx, const void *addr, size_t len, int is_pmem)
+{
+    faults *f = ctx;
+    (void)is_pmem;
+    f->fdatasyncs++;
+    if (f->fail_fdatasync) { errno = f->fail_fdatasync; return -1; }
+    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), a = (uintptr_t)addr & ~(pg - 1);
+    return msync((void *)a, len + ((uintptr_t)addr - a), MS_SYNC);
+}
+
+static jnl_io_ops fault_ops(void)
+{
+    memset(&F, 0, sizeof(F));
+    jnl_io_ops io = jnl_io_posix;
+    io.write = f_write;
+    io.fdatasync = f_fdatasync;
+    io.is_pmem = f_is_pmem;
+    io.persist = f_persist;
+    io.ctx = &F;
+    return io;
+}
+
+/* ---- tests ------------------------------------------------------------------- */
+
+static uint32_t crc_ref(const unsigned char *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    while (n--) {
+        c ^= *p++;
+        for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1)));
+    }
+    return ~c;
+}
+
+static void test_crc32c_vectors(void **state)
+{
+    (void)state;
+    unsigned char z[32], ff[32], inc[32];
+    memset(z, 0, 32);
+    memset(ff, 0xff, 32);
+    for (int i = 0; i < 32; i++) inc[i] = (unsigned char)i;
+    assert_int_equal(jnl_crc32c(0, "123456789", 9), 0xE3069283u);
+    assert_int_equal(jnl_crc32c(0, "", 0), 0);
+    assert_int_equal(jnl_crc32c(0, z, 32), 0x8A9136AAu);     /* RFC 3720 B.4 */
+    assert_int_equal(jnl_crc32c(0, ff, 32), 0x62A8AB43u);
+    assert_int_equal(jnl_crc32c(0, inc, 32), 0x46DD794Eu);
+    /* continuation and every alignment/length against the bitwise reference */
+    unsigned char buf[300];
+    for (int i = 0; i < 300; i++) buf[i] = (unsigned char)(i * 131 + 7);
+    for (size_t off = 0; off < 9; off++)
+        for (size_t n = 0; n + off <= 300; n += 13) {
+            uint32_t whole = jnl_crc32c(0, buf + off, n);
+            assert_int_equal(whole, crc_ref(buf + off, n));
+            size_t h = n / 3;
+            assert_int_equal(jnl_crc32c(jnl_crc32c(0, buf + off, h), buf + off + h, n - h), whole);
+        }
+}
+
+static void test_roundtrip(void **state)
+{
+    (void)state;
+    jnl_recovery rep;
+    jnl_t *j = open_dir(0, NULL, 0, &rep);
+    assert_int_equal(rep.next_seq, 1);
+    assert_int_equal(rep.last_seq, 0);
+    append_n(j, 1, 100);
+    assert_int_equal(jnl_append(j, "", 0, NULL), JNL_OK);   /* empty payload is legal */
+    assert_int_equal(jnl_last_seq(j), 101);
+    assert_int_equal(jnl_wait_durable(j, 101), JNL_OK);
+    assert_int_equal(jnl_durable_seq(j), 101);
+    assert_int_equal(jnl_close(j), JNL_OK);
+
+    /* framing on the media: header, then entries as documented in jnl.h */
+    char path[300];
+    unsigned char *p;
+    seg_file(path, sizeof(path), 1);
+    size_t n = read_file(path, &p);
+    assert_memory_equal(p, JNL_SEG_MAGIC, 8);
+    assert_int_equal(p[24], 1);                                /* first seq */
+    const unsigned char *e = p + JNL_SEG_HDR_SIZE;
+    char buf[512];
+    size_t l1 = payload_for(1, buf, sizeof(buf));
+    assert_int_equal(e[0] | (e[1] << 8), l1);
+    assert_int_equal(e[8], 1);                                 /* seq */
+    assert_int_equal(e[16], 1);                                /* epoch */
+    assert_int_equal(e[24], JNL_FORMAT_VERSION);
+    uint32_t crc = (uint32_t)e[4] | (uint32_t)e[5] << 8 | (uint32_t)e[6] << 16 | (uint32_t)e[7] << 24;
+    assert_int_equal(crc, jnl_crc32c(0, e + 8, 24 + l1));
+    assert_memory_equal(e + 32, buf, l1);
+    free(p);
+    (void)n;
+
+    checker c = {.next = 1};
+    jnl_recovery r2;
+    assert_int_equal(jnl_read(tdir, 0, check_cb, &c, &r2, NULL, 0), JNL_EABORT);   /* seq 101 is empty, not payload_for */
+    assert_int_equal(c.count, 100);
+    c = (checker){.next = 51};
+    char err[256];
+    assert_int_equal(jnl_read(tdir, 50, NULL, NULL, &r2, err, sizeof(err)), JNL_OK);
+    assert_int_equal(r2.first_seq, 1);
+    assert_int_equal(r2.last_seq, 101);
+    assert_int_equal(r2.torn_bytes, 0);
+}
+
+/* Write a segment holding entries 1..n through the journal, return its bytes
+ * and the offset of entry n. */
+static size_t make_segment(uint64_t n, unsigned char **bytes, size_t *last_off)
+{
+    jnl_t *j = open_dir(0, NULL, 0, NULL);
+    append_n(j, 1, n);
+    assert_int_equal(jnl_close(j), JNL_OK);
+    char path[300];
+    seg_file(path, sizeof(path), 1);
+    size_t size = read_file(path, bytes);
+    size_t off = JNL_SEG_HDR_SIZE;
+    for (uint64_t s = 1; s < n; s++) {
+        const unsigned char *e = *bytes + off;
+        off += JNL_ENT_HDR_SIZE + (size_t)(e[0] | (e[1] << 8) | (e[2] << 16));
+    }
+    *last_off = off;
+    return size;
+}
+
+static void test_torn_tail_every_offset(void **state)
+{
+    (void)state;
+    unsigned char *orig;
+    size_t last_off;
+    size_t size = make_segment(3, &orig, &last_off);
+    char path[300];
+    seg_file(path, sizeof(path), 1);
+    for (int mode = 0; mode < 2; mode++) {
+        /* mode 0: the file ends inside the last entry; mode 1: one byte of the
+         * last entry is garbled (a torn sector) */
+        for (size_t cut = last_off + (mode == 0); cut < size; cut++) {
+            clear_dir();
+            if (mode == 0) {
+                write_file(path, orig, cut);
+            } else {
+                unsigned char *g = malloc(size);
+                memcpy(g, orig, size);
+                g[cut] ^= 0x5a;
+                write_file(path, g, size);
+                free(g);
+            }
+            jnl_recovery rep;
+            checker c = {.next = 1};
+            assert_int_equal(jnl_read(tdir, 0, check_cb, &c, &rep, NULL, 0), JNL_OK);
+            assert_int_equal(c.count, 2);
+            assert_int_equal(rep.last_seq, 2);
+            assert_int_equal(rep.torn_seq, 3);
+            assert_int_equal(rep.torn_bytes, (mode == 0 ? cut : size) - last_off);
+            assert_int_equal(file_size(path), (off_t)(mode == 0 ? cut : size));   /* read-only */
+
+            c = (checker){.next = 1};
+            jnl_options o = {.dir = tdir, .flags = JNL_O_NO_PMEM, .replay = check_cb, .replay_priv = &c};
+            jnl_t *j;
+            assert_int_equal(jnl_open(&o, &j, &rep, NULL, 0), JNL_OK);
+            assert_int_equal(c.count, 2);
+            assert_int_equal(rep.torn_bytes, (mode == 0 ? cut : size) - last_off);
+            assert_int_equal(file_size(path), (off_t)last_off);                   /* cut exactly there */
+            uint64_t s;
+            assert_int_equal(jnl_append(j, "x", 1, &s), JNL_OK);
+            assert_int_equal(s, 3);
+            assert_int_equal(jnl_close(j), JNL_OK);
+        }
+    }
+    free(orig);
+}
+
+static void test_corrupt_middle(void **state)
+{
+    (void)state;
+    unsigned char *orig;
+    size_t last_off;
+    size_t size = make_segment(5, &orig, &last_off);
+    char path[300], err[512];
+    seg_file(path, sizeof(path), 1);
+    /* entry 2 starts after entry 1 */
+    size_t e2 = JNL_SEG_HDR_SIZE + JNL_ENT_HDR_SIZE + (size_t)(orig[JNL_SEG_HDR_SIZE] | (orig[JNL_SEG_HDR_SIZE + 1] << 8));
+    orig[e2 + JNL_ENT_HDR_SIZE + 3] ^= 1;
+    clear_dir();
+    write_file(path, orig, size);
+
+    jnl_recovery rep;
+    assert_int_equal(jnl_read(tdir, 0, NULL, NULL, &rep, err, sizeof(err)), JNL_ECORRUPT);
+    char want[128];
+    snprintf(want, sizeof(want), "00000000000000000001.jnl offset %zu", e2);
+    assert_non_null(strstr(err, want));
+    assert_non_null(strstr(err, "CRC"));
+    assert_int_equal(rep.corrupt_offset, e2);
+    assert_int_equal(rep.corrupt_seq, 2);
+
+    jnl_options o = {.dir = tdir, .flags = JNL_O_NO_PMEM};
+    jnl_t *j = NULL;
+    assert_int_equal(jnl_open(&o, &j, &rep, err, sizeof(err)), JNL_ECORRUPT);
+    assert_null(j);
+    assert_non_null(strstr(err, want));
+    assert_int_equal(file_size(path), (off_t)size);     /* nothing cut without the option */
+
+    o.flags |= JNL_O_TRUNCATE_CORRUPT;
+    assert_int_equal(jnl_open(&o, &j, &rep, err, sizeof(err)), JNL_OK);
+    assert_int_equal(rep.last_seq, 1);
+    assert_int_equal(rep.corrupt_bytes, size - e2);
+    assert_int_equal(rep.corrupt_seq, 2);
+    assert_int_equal(file_size(path), (off_t)e2);
+    uint64_t s;
+    assert_int_equal(jnl_append(j, "x", 1, &s), JNL_OK);
+    assert_int_equal(s, 2);
+    assert_int_equal(jnl_close(j), JNL_OK);
+    free(orig);
+
+    /* corruption in an older segment is corruption even at its end */
+    clear_dir();
+    j = open_dir(0, NULL, 0, NULL);
+    append_n(j, 1, 3);
+    assert_int_equal(jnl_close(j), JNL_OK);
+    j = open_dir(0, NULL, 0, NULL);
+    append_n(j, 4, 3);
+    assert_int_equal(jnl_close(j), JNL_OK);
+    size = read_file(path, &orig);
+    orig[size - 1] ^= 1;                                 /* last byte of entry 3 */
+    write_file(path, orig, size);
+    free(orig);
+    assert_int_equal(jnl_read(tdir, 0, NULL, NULL, &rep, err, sizeof(err)), JNL_ECORRUPT);
+    assert_non_null(strstr(err, "00000000000000000001.jnl"));
+}
+
+static void test_roll_and_trim(void **state)
+{
+    (void)state;
+    jnl_t *j = open_dir(0, NULL, 4096, NULL);
+    char big[1000];
+    memset(big, 'v', sizeof(big));
+    for (int i = 0; i < 40; i++) {
+        uint64_t s;
+        assert_int_equal(jnl_append(j, big, sizeof(big), &s), JNL_OK);
+        assert_int_equal(jnl_submit(j), JNL_OK);
+        assert_int_equal(jnl_wait_durable(j, s), JNL_OK);
+    }
+    jnl_status st;
+    jnl_stats(j, &st);
+    assert_true(st.segments_created >= 10);
+    assert_int_equal(st.entries_written, 40);
+    int nseg = count_segments();
+    assert_true(nseg >= 10);
+    /* every segment's size is within one batch over the limit (J8) */
+    jnl_recovery rep;
+    assert_int_equal(jnl_read(tdir, 0, NULL, NULL, &rep, NULL, 0), JNL_OK);
+    assert_int_equal(rep.last_seq, 40);
+    assert_int_equal((int)rep.segments, nseg);
+
+    unsigned removed;
+    assert_int_equal(jnl_trim(j, 20, &removed), JNL_OK);
+    assert_true(removed > 0);
+    assert_int_equal(count_segments(), nseg - (int)removed);
+    char err[256];
+    assert_int_equal(jnl_read(tdir, 0, NULL, NULL, &rep, err, sizeof(err)), JNL_EGAP);
+    assert_int_equal(jnl_read(tdir, 20, NULL, NULL, &rep, err, sizeof(err)), JNL_OK);
+    assert_true(rep.first_seq <= 21);
+    assert_int_equal(rep.last_seq, 40);
+    /* trimming everything keeps the current segment */
+    assert_int_equal(jnl_trim(j, 1000, &removed), JNL_OK);
+    assert_int_equal(count_segments(), 1);
+    assert_int_equal(jnl_close(j), JNL_OK);
+
+    /* restart after a full trim: needs the snapshot's seq, then continues */
+    jnl_options o = {.dir = tdir, .flags = JNL_O_NO_PMEM, .segment_size = 4096};
+    assert_int_equal(jnl_open(&o, &j, &rep, err, sizeof(err)), JNL_EGAP);
+    o.replay_after = 40;
+    assert_int_equal(jnl_open(&o, &j, &rep, err, sizeof(err)), JNL_OK);
+    assert_int_equal(rep.next_seq, 41);
+    assert_int_equal(rep.entries_replayed, 0);
+    assert_int_equal(jnl_close(j), JNL_OK);
+}
+
+static void test_fdatasync_eio_sticky(void **state)
+{
+    (void)state;
+    jnl_io_ops io = fault_ops();
+    jnl_t *j = open_dir(0, &io, 0, NULL);
+    append_n(j, 1, 5);
+    assert_int_equal(jnl_wait_durable(j, 5), JNL_OK);
+
+    F.fail_fdatasync = EIO;
+    append_n(j, 6, 5);
+    assert_int_equal(jnl_wait_durable(j, 10), JNL_ESTATE);
+    assert_int_equal(jnl_durable_seq(j), 5);
+    assert_int_equal(jnl_state(j), JNL_STATE_ERROR);
+    int e;
+    const char *why = jnl_error(j, &e);
+    assert_int_equal(e, EIO);
+    assert_non_null(strstr(why, "fdatasync"));
+    uint64_t s = 0;
+    assert_int_equal(jnl_append(j, "x", 1, &s), JNL_ESTATE);
+    assert_int_equal(s, 0);
+    assert_int_equal(jnl_submit(j), JNL_ESTATE);
+
+    /* sticky: the device "recovers", the journal does not */
+    F.fail_fdatasync = 0;
+    uint64_t d;
+    assert_int_equal(jnl_on_event(j, &d), JNL_ESTATE);
+    assert_int_equal(d, 5);
+    jnl_status st;
+    jnl_stats(j, &st);
+    assert_int_equal(st.state, JNL_STATE_ERROR);
+    assert_int_equal(st.err_errno, EIO);
+    assert_int_equal(st.durable_seq, 5);
+    assert_int_equal(st.synced_seq, 5);
+    assert_int_equal(jnl_close(j), JNL_ESTATE);
+}
+
+static void test_enospc_torn_write(void **state)
+{
+    (void)state;
+    jnl_io_ops io = fault_ops();
+    jnl_t *j = open_dir(0, &io, 0, NULL);
+    append_n(j, 1, 3);
+    assert_int_equal(jnl_wait_durable(j, 3), JNL_OK);
+    F.fail_write = ENOSPC;
+    F.torn_write = 50;                       /* half an entry reaches the file */
+    append_n(j, 4, 3);
+    assert_int_equal(jnl_wait_durable(j, 6), JNL_ESTATE);
+    assert_int_equal(jnl_durable_seq(j), 3);
+    int e;
+    assert_non_null(strstr(jnl_error(j, &e), "write"));
+    assert_int_equal(e, ENOSPC);
+    assert_int_equal(jnl_close(j), JNL_ESTATE);
+
+    /* restart: the torn half entry is cut, the sequence continues at 4 */
+    jnl_recovery rep;
+    checker c = {.next = 1};
+    jnl_options o = {.dir = tdir, .flags = JNL_O_NO_PMEM, .replay = check_cb, .replay_priv = &c};
+    assert_int_equal(jnl_open(&o, &j, &rep, NULL, 0), JNL_OK);
+    assert_int_equal(c.count, 3);
+    assert_int_equal(rep.torn_bytes, 50);
+    assert_int_equal(rep.torn_seq, 4);
+    assert_int_equal(rep.next_seq, 4);
+    assert_int_equal(jnl_close(j), JNL_OK);
+
+    /* a failure creating a segment is an ERROR too */
+    clear_dir();
+    io = fault_ops();
+    j = open_dir(0, &io, 4096, NULL);
+    char big[5000];
+    memset(big, 'q', sizeof(big));
+    assert_int_equal(jnl_append(j, big, sizeof(big), NULL), JNL_OK);
+    assert_int_equal(jnl_wait_durable(j, 1), JNL_OK);
+    F.fail_write = EIO;                        /* next segment header write fails */
+    assert_int_equal(jnl_append(j, "y", 1, NULL), JNL_OK);
+    assert_int_equal(jnl_wait_durable(j, 2), JNL_ESTATE);
+    assert_int_equal(jnl_durable_seq(j), 1);
+    assert_non_null(strstr(jnl_error(j, NULL), "segment"));
+    assert_int_equal(jnl_close(j), JNL_ESTATE);
+}
+
+static void test_group_commit(void **state)
+{
+    (void)state;
+    jnl_io_ops io = fault_ops();
+    jnl_t *j = open_dir(0, &io, 0, NULL);
+    int base = F.fdatasyncs, wbase = F.writes;
+    append_n(j, 1, 1000);
+    assert_int_equal(jnl_submit(j), JNL_OK);
+    assert_int_equal(jnl_wait_durable(j, 1000), JNL_OK);
+    assert_int_equal(F.fdatasyncs - base, 1);     /* one sync for 1000 entries */
+    assert_int_equal(F.writes - wbase, 1);        /* one write too */
+    jnl_status st;
+    jnl_stats(j, &st);
+    assert_int_equal(st.batches, 1);
+    assert_int_equal(st.entries_written, 1000);
+    assert_true(st.avg_batch_entries == 1000.0);
+    assert_int_equal(st.durable_seq, 1000);
+    assert_int_equal(st.last_seq, 1000);
+
+    /* slow syncs: submissions pile up and are written as fewer, bigger
+     * batches; durable seq only moves on events */
+    jnl_set_test_delay_us(j, 20000);
+    base = F.fdatasyncs;
+    uint64_t prev = jnl_durable_seq(j);
+    for (uint64_t s = 1001; s <= 1100; s++) {
+        append_n(j, s, 1);
+        assert_int_equal(jnl_submit(j), JNL_OK);
+        uint64_t d;
+        assert_int_equal(jnl_on_event(j, &d), JNL_OK);
+        assert_true(d >= prev && d <= s);         /* J1 */
+        prev = d;
+        if (s % 10 == 0) usleep(2000);
+    }
+    assert_int_equal(jnl_wait_durable(j, 1100), JNL_OK);
+    int syncs = F.fdatasyncs - base;
+    assert_true(syncs >= 1 && syncs < 50);
+    jnl_stats(j, &st);
+    assert_int_equal(st.entries_written, 1100);
+    assert_true(st.fsync_max_us >= 20000);
+    assert_true(st.fsync_p99_us >= st.fsync_p50_us);
+    assert_true(st.fsync_max_us >= st.fsync_p99_us);
+    jnl_set_test_delay_us(j, 0);
+    assert_int_equal(jnl_close(j), JNL_OK);
+
+    jnl_recovery rep;
+    checker c = {.next = 1};
+    assert_int_equal(jnl_read(tdir, 0, check_cb, &c, &rep, NULL, 0), JNL_OK);
+    assert_int_equal(c.count, 1100);
+}
+
+static void test_restart_continues(void **state)
+{
+    (void)state;
+    jnl_recovery rep;
+    jnl_t *j = open_dir(0, NULL, 0, &rep);
+    assert_int_equal(rep.epoch, 1);
+    append_n(j, 1, 10);
+    assert_int_equal(jnl_close(j), JNL_OK);
+
+    checker c = {.next = 4};
+    jnl_options o = {.dir = tdir, .flags = JNL_O_NO_PMEM, .replay = check_cb, .replay_priv = &c, .replay_after = 3};
+    assert_int_equal(jnl_open(&o, &j, &rep, NULL, 0), JNL_OK);
+    assert_int_equal(c.count, 7);
+    assert_int_equal(rep.entries_replayed, 7);
+    assert_int_equal(rep.first_seq, 1);
+    assert_int_equal(rep.last_seq, 10);
+    assert_int_equal(rep.next_seq, 11);
+    assert_int_equal(rep.epoch, 2);
+    assert_int_equal(jnl_durable_seq(j), 10);
+    append_n(j, 11, 5);
+    assert_int_equal(jnl_close(j), JNL_OK);
+
+    /* an open with no appends leaves an empty newest segment: still fine */
+    j = open_dir(0, NULL, 0, &rep);
+    assert_int_equal(rep.next_seq, 16);
+    assert_int_equal(jnl_close(j), JNL_OK);
+    j = open_dir(0, NULL, 0, &rep);
+    assert_int_equal(rep.next_seq, 16);
+    assert_int_equal(rep.epoch, 4);
+    append_n(j, 16, 1);
+    assert_int_equal(jnl_close(j), JNL_OK);
+
+    c = (checker){.next = 1};
+    assert_int_equal(jnl_read(tdir, 0, check_cb, &c, &rep, NULL, 0), JNL_OK);
+    assert_int_equal(c.count, 16);
+
+    /* a stale writer (older epoch) is fenced off */
+    jnl_options old = {.dir = tdir, .flags = JNL_O_NO_PMEM, .epoch = 2};
+    char err[256];
+    assert_int_equal(jnl_open(&old, &j, NULL, err, sizeof(err)), JNL_EINVAL);
+    assert_non_null(strstr(err, "fenced"));
+
+    /* replay can stop start-up */
+    clear_dir();
+    j = open_dir(0, NULL, 0, NULL);
+    append_n(j, 1, 3);
+    assert_int_equal(jnl_close(j), JNL_OK);
+    c = (checker){.next = 2};          /* expects 2 first: fails on 1 */
+    jnl_options o2 = {.dir = tdir, .flags = JNL_O_NO_PMEM, .replay = check_cb, .replay_priv = &c};
+    assert_int_equal(jnl_open(&o2, &j, NULL, NULL, 0), JNL_EABORT);
+}
+
+static void test_dax_path(void **state)
+{
+    (void)state;
+    jnl_io_ops io = fault_ops();
+    F.force_pmem = 1;
+    jnl_t *j = open_dir(0x100, &io, 1 << 20, NULL);
+    append_n(j, 1, 50);
+    assert_int_equal(jnl_wait_durable(j, 50), JNL_OK);
+    jnl_status st;
+    jnl_stats(j, &st);
+    assert_int_equal(st.pmem, 1);
+    char path[300], copy[300];
+    seg_file(path, sizeof(path), 1);
+    assert_int_equal(file_size(path), 1 << 20);         /* preallocated */
+    uint64_t first, len, sseq;
+    jnl_synced_pos(j, &first, &len, &sseq);
+    assert_int_equal(first, 1);
+    assert_int_equal(sseq, 50);
+
+    /* a crash now leaves the zero-filled preallocation: recovery cuts it */
+    unsigned char *p;
+    size_t n = read_file(path, &p);
+    snprintf(copy, sizeof(copy), "%s.crash", tdir);
+    mkdir(copy, 0755);
+    char cpath[400];
+    snprintf(cpath, sizeof(cpath), "%s/00000000000000000001.jnl", copy);
+    write_file(cpath, p, n);
+    free(p);
+    jnl_recovery rep;
+    checker c = {.next = 1};
+    assert_int_equal(jnl_read(copy, 0, check_cb, &c, &rep, NULL, 0), JNL_OK);
+    assert_int_equal(c.count, 50);
+    assert_int_equal(rep.torn_bytes, (1 << 20) - len);
+    unlink(cpath);
+    rmdir(copy);
+
+    assert_int_equal(jnl_close(j), JNL_OK);
+    assert_int_equal(file_size(path), (off_t)len);     /* cut to its data on close */
+    c = (checker){.next = 1};
+    assert_int_equal(jnl_read(tdir, 0, check_cb, &c, &rep, NULL, 0), JNL_OK);
+    assert_int_equal(c.count, 50);
+    assert_int_equal(rep.torn_bytes, 0);
+}
+
+static void test_synced_file(void **state)
+{
+    (void)state;
+    jnl_t *j = open_dir(JNL_O_SYNCED_FILE, NULL, 0, NULL);
+    append_n(j, 1, 7);
+    assert_int_equal(jnl_wait_durable(j, 7), JNL_OK);
+    uint64_t first, len, sseq;
+    jnl_synced_pos(j, &first, &len, &sseq);
+    char path[300], line[200], want[200];
+    snprintf(path, sizeof(path), "%s/synced", tdir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof(line), f));
+    fclose(f);
+    snprintf(want, sizeof(want), "00000000000000000001.jnl %llu 7\n", (unsigned long long)len);
+    assert_string_equal(line, want);
+    char seg[300];
+    seg_file(seg, sizeof(seg), 1);
+    assert_int_equal(file_size(seg), (off_t)len);
+    assert_int_equal(jnl_close(j), JNL_OK);
+}
+
+int main(void)
+{
+    tier_init_default();
+    log_verbosity = LOG_WARNING;   /* keep the open/close notices out of the test output */
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_crc32c_vectors),
+        cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_torn_tail_every_offset, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt_middle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_roll_and_trim, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fdatasync_eio_sticky, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_enospc_torn_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restart_continues, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dax_path, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_synced_file, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
