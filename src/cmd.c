@@ -31,6 +31,8 @@ static cmd *lookup[LOOKUP_SIZE];
 int (*cmd_intercept)(client *c, cmd *cm);
 void (*cmd_after)(client *c, cmd *cm, uint64_t dirty_before, int64_t start_us, int64_t dur_us);
 const char *(*cmd_refuse_writes)(void);
+void (*cmd_after_durability)(client *c, cmd *cm);
+int cmd_depth;
 void (*cmd_monitor_feed)(client *c);
 
 static uint64_t name_hash(const char *p, size_t len)
@@ -115,8 +117,10 @@ void cmd_exec(client *c, cmd *cm)
     db_now_ms = util_mstime();
     int64_t start = util_ustime();
     fx_cmd_begin(c);
-    c->cmd_out_start = c->out_total;
+    if (cmd_depth == 0) c->cmd_out_start = c->out_total;
+    cmd_depth++;
     cm->proc(c);
+    cmd_depth--;
     fx_cmd_end(c, cm, server.dirty != dirty_before);
     int64_t dur = util_ustime() - start;
     cm->calls++;
@@ -126,6 +130,7 @@ void cmd_exec(client *c, cmd *cm)
     c->total_cmds++;
     server.stat_commands++;
     if (cmd_after) cmd_after(c, cm, dirty_before, start, dur);
+    if (cmd_depth == 0 && cmd_after_durability) cmd_after_durability(c, cm);
 }
 
 void cmd_call(client *c)

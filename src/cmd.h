@@ -104,6 +104,10 @@ void cmd_exec(client *c, cmd *cm);
 extern int (*cmd_intercept)(client *c, cmd *cm);
 extern void (*cmd_after)(client *c, cmd *cm, uint64_t dirty_before, int64_t start_us, int64_t dur_us);
 extern const char *(*cmd_refuse_writes)(void);
+/* The durability tracker's after-hook: runs once per top-level command (not
+ * for the commands EXEC runs inside a transaction). */
+extern void (*cmd_after_durability)(client *c, cmd *cm);
+extern int cmd_depth;    /* nesting of cmd_exec (EXEC runs commands inside) */
 extern void (*cmd_monitor_feed)(client *c);
 
 /* The handlers, declared from the table. */

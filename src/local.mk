@@ -13,6 +13,7 @@ src_libtierdb_core_a_SOURCES = \
 	src/effects.c src/effects.h \
 	src/trk.c src/trk.h \
 	src/replay.c src/replay.h \
+	src/durability.c src/durability.h \
 	src/jnl.c src/jnl.h src/jnl_io.c src/jnl_io.h \
 	src/cfg.c src/cfg.h \
 	src/server.c src/server.h \

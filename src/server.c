@@ -31,6 +31,7 @@
 
 #include "cfg.h"
 #include "cmd.h"
+#include "durability.h"
 #include "log.h"
 #include "tier.h"
 #include "tiering.h"
@@ -499,6 +500,8 @@ int server_main(int argc, char **argv)
     listen_all();
     ev_timer_add(server.loop, 1, server_cron, NULL);
     ev_set_before_sleep(server.loop, before_sleep);
+    /* replays the journal, answering -LOADING meanwhile */
+    durability_start();
 
     log_msg(LOG_NOTICE, "tierdb %s (Redis %s compatible) started, pid=%d, port=%d", PACKAGE_VERSION,
             TDB_VERSION, (int)server.pid, server.cfg.port);
@@ -506,6 +509,7 @@ int server_main(int argc, char **argv)
     ev_main(server.loop);
 
     log_msg(LOG_NOTICE, "User requested shutdown...");
+    durability_stop();
     server_prepare_shutdown();
     log_msg(LOG_NOTICE, "tierdb is now ready to exit, bye bye...");
     return 0;

@@ -1,0 +1,217 @@
+/* durability.c -- see durability.h.
+ *
+ * Order inside one event-loop iteration (server.c LOOP ORDER):
+ *   commands run  -> effects finished per command -> jnl_append (seq S),
+ *                    trk_note_key(keys, S), trk_after_command holds reply
+ *   before_sleep  -> jnl_submit (group commit of the iteration's entries)
+ *                 -> conn_write_pending writes only what is not held
+ *   writer thread -> write + fdatasync -> eventfd
+ *   next iteration: eventfd handler -> jnl_on_event -> trk_durable(S)
+ *                 -> held replies up to S queued for writing.
+ * The seq an entry will get is known before it is appended (last + 1, one
+ * appender), which is how keys noted while an entry is being built get the
+ * right seq.
+ */
+#include "durability.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "effects.h"
+#include "ev.h"
+#include "jnl.h"
+#include "log.h"
+#include "replay.h"
+#include "server.h"
+#include "trk.h"
+#include "util.h"
+
+static jnl_t *J;
+static uint64_t cmd_entry_seq;     /* seq of the entry the running command produced */
+static char refuse_msg[300];
+
+int durability_enabled(void) { return J != NULL; }
+
+static void on_entry(const char *p, size_t len, void *priv)
+{
+    (void)priv;
+    uint64_t seq;
+    int rc = jnl_append(J, p, len, &seq);
+    if (rc != JNL_OK) {
+        /* the journal is in ERROR: writes are refused from now on, and the
+         * change just made can never be acknowledged (D4) */
+        const char *why = jnl_error(J, NULL);
+        trk_fail(why && *why ? why : "journal append failed");
+        return;
+    }
+    cmd_entry_seq = seq;
+}
+
+static void on_key(int dbid, const char *key, size_t len, void *priv)
+{
+    (void)priv;
+    trk_note_key(dbid, key, len, jnl_last_seq(J) + 1);
+}
+
+static void after_command(client *c, cmd *cm)
+{
+    uint64_t s = cmd_entry_seq;
+    cmd_entry_seq = 0;
+    trk_after_command(c, cm, s);
+}
+
+static const char *refuse_writes(void)
+{
+    const char *f = trk_failure();
+    if (!f) return NULL;
+    snprintf(refuse_msg, sizeof(refuse_msg),
+             "MISCONF Errors writing to the journal: %s. Commands that may modify the data set are disabled until the journal works again (restart the server after fixing the cause).",
+             f);
+    return refuse_msg;
+}
+
+static void before_sleep_submit(void)
+{
+    if (J) jnl_submit(J);
+}
+
+static void on_journal_event(ev_loop *l, int fd, void *priv, int mask)
+{
+    (void)l; (void)fd; (void)priv; (void)mask;
+    uint64_t durable = 0;
+    int rc = jnl_on_event(J, &durable);
+    trk_durable(durable);
+    if (rc == JNL_ESTATE) {
+        const char *why = jnl_error(J, NULL);
+        trk_fail(why && *why ? why : "journal error");
+    }
+}
+
+/* ---- recovery ------------------------------------------------------------ */
+
+typedef struct replay_ctx {
+    uint64_t entries, bytes;
+    uint64_t last_report_us, last_events_us, start_us;
+    char err[512];
+} replay_ctx;
+
+static int replay_cb(void *priv, uint64_t seq, const char *payload, size_t len)
+{
+    replay_ctx *x = priv;
+    if (replay_entry(payload, len, x->err, sizeof(x->err)) != 0) {
+        char tmp[sizeof(x->err)];
+        memcpy(tmp, x->err, sizeof(tmp));
+        int n = snprintf(x->err, sizeof(x->err), "entry seq %llu: ", (unsigned long long)seq);
+        if (n > 0 && (size_t)n < sizeof(x->err))
+            memcpy(x->err + n, tmp, strnlen(tmp, sizeof(x->err) - (size_t)n - 1) + 1);
+        x->err[sizeof(x->err) - 1] = '\0';
+        return 1;
+    }
+    x->entries++;
+    x->bytes += len;
+    uint64_t now = util_monotonic_us();
+    if (now - x->last_events_us > 50000) {
+        /* answer clients with -LOADING while the journal replays */
+        ev_process(server.loop, 0);
+        x->last_events_us = util_monotonic_us();
+    }
+    if (now - x->last_report_us > 3000000) {
+        double secs = (double)(now - x->start_us) / 1e6;
+        log_msg(LOG_NOTICE, "Loading journal: %llu entries, %.1f MB, %.1f MB/s",
+                (unsigned long long)x->entries, (double)x->bytes / 1048576.0,
+                secs > 0 ? (double)x->bytes / 1048576.0 / secs : 0.0);
+        x->last_report_us = now;
+    }
+    return 0;
+}
+
+void durability_start(void)
+{
+    if (jnl_cfg.durability == JNL_DURABILITY_NONE) {
+        log_msg(LOG_NOTICE, "durability none: no journal, writes are not persisted");
+        return;
+    }
+    jnl_options o;
+    memset(&o, 0, sizeof(o));
+    o.dir = jnl_cfg.dir;
+    o.segment_size = (uint64_t)jnl_cfg.segment_size;
+    if (jnl_cfg.truncate_corrupt) o.flags |= JNL_O_TRUNCATE_CORRUPT;
+    if (jnl_cfg.test_synced_file) o.flags |= JNL_O_SYNCED_FILE;
+    replay_ctx x;
+    memset(&x, 0, sizeof(x));
+    x.start_us = x.last_report_us = x.last_events_us = util_monotonic_us();
+    o.replay = replay_cb;
+    o.replay_priv = &x;
+    o.replay_after = 0;
+    char err[1024];
+    jnl_recovery rep;
+    server.loading = 1;
+    int rc = jnl_open(&o, &J, &rep, err, sizeof(err));
+    server.loading = 0;
+    replay_done();
+    if (rc != JNL_OK) {
+        if (rc == JNL_EABORT)
+            server_die("Journal replay failed at %s. The journal in '%s' does not replay cleanly; "
+                       "refusing to start with a partial dataset.", x.err, jnl_cfg.dir);
+        server_die("Cannot open the journal in '%s': %s%s", jnl_cfg.dir, err,
+                   rc == JNL_ECORRUPT ? " (set journal-truncate-corrupt yes to cut the journal there on purpose)" : "");
+    }
+    double secs = (double)(util_monotonic_us() - x.start_us) / 1e6;
+    log_msg(LOG_NOTICE, "Journal loaded: %llu entries (%.1f MB) in %.3f seconds; next seq %llu",
+            (unsigned long long)x.entries, (double)x.bytes / 1048576.0, secs,
+            (unsigned long long)rep.next_seq);
+    /* everything replayed is durable by definition */
+    trk_init();
+    trk_durable(jnl_durable_seq(J));
+    fx_consumer = on_entry;
+    fx_key_consumer = on_key;
+    cmd_after_durability = after_command;
+    cmd_refuse_writes = refuse_writes;
+    server_add_before_sleep(before_sleep_submit);
+    if (ev_add(server.loop, jnl_event_fd(J), EV_READABLE, on_journal_event, NULL) < 0)
+        server_die("Cannot watch the journal's event fd: %s", strerror(errno));
+    jnl_set_test_delay_us(J, (uint64_t)jnl_cfg.test_delay_us);
+}
+
+void durability_stop(void)
+{
+    if (!J) return;
+    jnl_submit(J);
+    if (jnl_close(J) != JNL_OK) log_msg(LOG_WARNING, "Journal closed in error state: some writes were not persisted");
+    J = NULL;
+}
+
+size_t durability_info(char *buf, size_t cap)
+{
+    if (!J) return (size_t)snprintf(buf, cap, "durability:none\r\n");
+    jnl_status st;
+    jnl_stats(J, &st);
+    int n = snprintf(buf, cap,
+                     "durability:log\r\n"
+                     "journal_durable_seq:%llu\r\n"
+                     "journal_last_seq:%llu\r\n"
+                     "journal_bytes_written:%llu\r\n"
+                     "journal_entries_written:%llu\r\n"
+                     "journal_batches:%llu\r\n"
+                     "journal_avg_batch_entries:%.2f\r\n"
+                     "journal_fsync_p50_us:%llu\r\n"
+                     "journal_fsync_p99_us:%llu\r\n"
+                     "journal_fsync_max_us:%llu\r\n"
+                     "journal_segments_created:%llu\r\n"
+                     "journal_pmem:%d\r\n"
+                     "journal_held_replies:%llu\r\n"
+                     "journal_dirty_keys:%llu\r\n"
+                     "journal_writes_refused:%d\r\n"
+                     "journal_error:%s\r\n",
+                     (unsigned long long)st.durable_seq, (unsigned long long)st.last_seq,
+                     (unsigned long long)st.bytes_written, (unsigned long long)st.entries_written,
+                     (unsigned long long)st.batches, st.avg_batch_entries,
+                     (unsigned long long)st.fsync_p50_us, (unsigned long long)st.fsync_p99_us,
+                     (unsigned long long)st.fsync_max_us, (unsigned long long)st.segments_created, st.pmem,
+                     (unsigned long long)trk_held_replies(), (unsigned long long)trk_dirty_keys(),
+                     trk_failure() != NULL, trk_failure() ? trk_failure() : "");
+    return n < 0 ? 0 : (size_t)n;
+}
