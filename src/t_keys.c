@@ -1,5 +1,8 @@
 /* t_keys.c -- commands on keys of any type: existence, deletion, expiry,
- * databases. */
+ * databases, renaming/copying/moving (TTL kept, blocked clients woken),
+ * iteration (KEYS, SCAN with Redis's cursor guarantee) and OBJECT.
+ * Hooks for other modules: keys_flush_hook (FLUSHDB/FLUSHALL) and
+ * keys_swapdb_hook (SWAPDB). */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -251,6 +254,14 @@ static int same_key(const arg *a, const arg *b)
     return a->len == b->len && memcmp(a->p, b->p, a->len) == 0;
 }
 
+/* The journal's tracker learns a command's keys from argv in the client's
+ * database; a key written in another database (MOVE, COPY ... DB) must be
+ * reported to it explicitly, or a read there would not wait for it. */
+static void note_key_in_db(client *c, db *d, const char *key, size_t len)
+{
+    if (d != c->db && fx_key_consumer) fx_key_consumer(d->id, key, len, fx_key_consumer_priv);
+}
+
 /* Put e (not in any table, no expiry slot) under its key in d with expiry
  * when (-1 none); the key must be absent.  Wakes clients blocked on it. */
 static void place_key(db *d, kv *e, int64_t when)
@@ -320,6 +331,7 @@ void cmd_copy(client *c)
         db_delete(to, dst->p, dst->len);
     }
     place_key(to, kv_dup_with_key(e, dst->p, dst->len), kv_expire(e));
+    note_key_in_db(c, to, dst->p, dst->len);
     server_dirty(1);
     reply_ll(c, 1);
 }
@@ -340,6 +352,7 @@ void cmd_move(client *c)
     db_unlink(c->db, k->p, k->len);
     db_add(to, e);
     blk_signal_key(to, k->p, k->len);
+    note_key_in_db(c, to, k->p, k->len);
     server_dirty(1);
     reply_ll(c, 1);
 }

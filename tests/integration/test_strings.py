@@ -243,6 +243,24 @@ def test_lcs_compat():
             c.run("LCS", "x", "y", "IDX", "MINMATCHLEN", "2")
 
 
+def test_resp3_replies_compat():
+    """RESP3 shapes (LCS IDX is a map), compared through redis-cli -3."""
+    import subprocess
+
+    def cli3(port, *args):
+        out = subprocess.run(["redis-cli", "-3", "-h", "127.0.0.1", "-p", str(port)] + list(args),
+                             capture_output=True, timeout=30)
+        return out.stdout
+
+    with Server() as s, Compare(s) as c:
+        c.run("MSET", "a", "ohmytext", "b", "mynewtext")
+        for cmd in [("LCS", "a", "b", "IDX", "WITHMATCHLEN"), ("LCS", "a", "b", "IDX", "MINMATCHLEN", "3"),
+                    ("LCS", "a", "b"), ("LCS", "a", "b", "LEN"), ("GETEX", "nokey"), ("BITFIELD", "a", "GET", "u8", "0"),
+                    ("BITFIELD", "a", "OVERFLOW", "FAIL", "INCRBY", "u2", "0", "9"), ("BITPOS", "a", "1")]:
+            a, b = cli3(s.port, *cmd), cli3(c.ref.port, *cmd)
+            assert a == b, (cmd, a, b)
+
+
 def test_wrongtype_when_other_types_exist():
     """WRONGTYPE checks need a non-string key; they run once a type exists."""
     with Server() as s, Compare(s) as c:
