@@ -20,6 +20,8 @@ src_libtierdb_core_a_SOURCES = \
 	src/modules.c \
 	src/t_string.c \
 	src/t_keys.c \
+	src/t_bitops.c \
+	src/blocked_weak.c \
 	src/t_server.c
 src_libtierdb_core_a_SOURCES += src/tiering.c src/tiering.h src/t_memory.c src/cmds_memory.def
 src_libtierdb_core_a_CFLAGS = $(AM_CFLAGS) $(JEMALLOC_CFLAGS)

@@ -1,14 +1,19 @@
 /* t_keys.c -- commands on keys of any type: existence, deletion, expiry,
- * databases. */
+ * databases, renaming/copying/moving (TTL kept, blocked clients woken),
+ * iteration (KEYS, SCAN with Redis's cursor guarantee) and OBJECT.
+ * Hooks for other modules: keys_flush_hook (FLUSHDB/FLUSHALL) and
+ * keys_swapdb_hook (SWAPDB). */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include "blocked.h"
 #include "cmd.h"
 #include "db.h"
 #include "effects.h"
 #include "server.h"
+#include "tier.h"
 #include "util.h"
 
 #define ARGEQ(a, s) ((a).len == sizeof(s) - 1 && strncasecmp((a).p, (s), sizeof(s) - 1) == 0)
@@ -220,4 +225,393 @@ void cmd_persist(client *c)
     db_signal_modified(c->db, c->argv[1].p, c->argv[1].len);
     server_dirty(1);
     reply_ll(c, 1);
+}
+
+/* ---- renaming, copying, moving ------------------------------------------- */
+
+/* Redis's getIntFromObjectOrReply: an int-range integer, or the given error
+ * (NULL: the generic ones). */
+static int arg_int(client *c, const arg *a, int *out, const char *err)
+{
+    long long v;
+    if (!util_str2ll(a->p, a->len, &v)) {
+        reply_error(c, err ? err : "ERR value is not an integer or out of range");
+        return 0;
+    }
+    if (v < INT_MIN || v > INT_MAX) {
+        if (err) reply_error(c, err);
+        else reply_errorf(c, "ERR value is out of range, value must between %d and %d", INT_MIN, INT_MAX);
+        return 0;
+    }
+    *out = (int)v;
+    return 1;
+}
+
+static db *db_by_index(int id) { return id >= 0 && id < server.ndbs ? &server.dbs[id] : NULL; }
+
+static int same_key(const arg *a, const arg *b)
+{
+    return a->len == b->len && memcmp(a->p, b->p, a->len) == 0;
+}
+
+/* The journal's tracker learns a command's keys from argv in the client's
+ * database; a key written in another database (MOVE, COPY ... DB) must be
+ * reported to it explicitly, or a read there would not wait for it. */
+static void note_key_in_db(client *c, db *d, const char *key, size_t len)
+{
+    if (d != c->db && fx_key_consumer) fx_key_consumer(d->id, key, len, fx_key_consumer_priv);
+}
+
+/* Put e (not in any table, no expiry slot) under its key in d with expiry
+ * when (-1 none); the key must be absent.  Wakes clients blocked on it. */
+static void place_key(db *d, kv *e, int64_t when)
+{
+    db_add(d, e);
+    if (when >= 0) e = db_set_expire(d, e, when);
+    blk_signal_key(d, kv_key(e), e->keylen);
+}
+
+static void rename_generic(client *c, int nx)
+{
+    const arg *src = &c->argv[1], *dst = &c->argv[2];
+    db *d = c->db;
+    kv *e = db_lookup(d, src->p, src->len);
+    if (!e) { reply_error(c, "ERR no such key"); return; }
+    if (same_key(src, dst)) {
+        if (nx) reply_ll(c, 0);
+        else reply_ok(c);
+        return;
+    }
+    if (db_lookup(d, dst->p, dst->len)) {
+        if (nx) { reply_ll(c, 0); return; }
+        db_delete(d, dst->p, dst->len);
+    }
+    int64_t when = kv_expire(e);
+    db_unlink(d, src->p, src->len);
+    kv *nw = kv_rekey(e, dst->p, dst->len);
+    tier_dram_free(e);   /* the value now belongs to nw */
+    place_key(d, nw, when);
+    server_dirty(1);
+    if (nx) reply_ll(c, 1);
+    else reply_ok(c);
+}
+
+/* RENAME key newkey */
+void cmd_rename(client *c) { rename_generic(c, 0); }
+/* RENAMENX key newkey */
+void cmd_renamenx(client *c) { rename_generic(c, 1); }
+
+/* COPY source destination [DB destination-db] [REPLACE] */
+void cmd_copy(client *c)
+{
+    const arg *src = &c->argv[1], *dst = &c->argv[2];
+    db *from = c->db, *to = c->db;
+    int replace = 0;
+    for (int i = 3; i < c->argc; i++) {
+        if (ARGEQ(c->argv[i], "replace")) {
+            replace = 1;
+        } else if (ARGEQ(c->argv[i], "db") && i + 1 < c->argc) {
+            int id;
+            if (!arg_int(c, &c->argv[i + 1], &id, NULL)) return;
+            if (!(to = db_by_index(id))) { reply_error(c, "ERR DB index is out of range"); return; }
+            i++;
+        } else {
+            reply_err_syntax(c);
+            return;
+        }
+    }
+    if (from == to && same_key(src, dst)) {
+        reply_error(c, "ERR source and destination objects are the same");
+        return;
+    }
+    kv *e = db_lookup(from, src->p, src->len);
+    if (!e) { reply_ll(c, 0); return; }
+    if (db_lookup(to, dst->p, dst->len)) {
+        if (!replace) { reply_ll(c, 0); return; }
+        db_delete(to, dst->p, dst->len);
+    }
+    place_key(to, kv_dup_with_key(e, dst->p, dst->len), kv_expire(e));
+    note_key_in_db(c, to, dst->p, dst->len);
+    server_dirty(1);
+    reply_ll(c, 1);
+}
+
+/* MOVE key db */
+void cmd_move(client *c)
+{
+    const arg *k = &c->argv[1];
+    int id;
+    if (!arg_int(c, &c->argv[2], &id, NULL)) return;
+    db *to = db_by_index(id);
+    if (!to) { reply_error(c, "ERR DB index is out of range"); return; }
+    if (to == c->db) { reply_error(c, "ERR source and destination objects are the same"); return; }
+    kv *e = db_lookup(c->db, k->p, k->len);
+    if (!e || db_lookup(to, k->p, k->len)) { reply_ll(c, 0); return; }
+    /* the same block moves: db_unlink drops it from the source's TTL array
+     * and db_add puts it in the target's */
+    db_unlink(c->db, k->p, k->len);
+    db_add(to, e);
+    blk_signal_key(to, k->p, k->len);
+    note_key_in_db(c, to, k->p, k->len);
+    server_dirty(1);
+    reply_ll(c, 1);
+}
+
+/* Hook for modules that keep per-database state about keys (blocked
+ * clients, WATCH): called after SWAPDB exchanged the contents of two
+ * databases, so they can re-check the keys they wait on or watch. */
+void (*keys_swapdb_hook)(int id1, int id2);
+
+/* SWAPDB index1 index2 */
+void cmd_swapdb(client *c)
+{
+    int a, b;
+    if (!arg_int(c, &c->argv[1], &a, "ERR invalid first DB index")) return;
+    if (!arg_int(c, &c->argv[2], &b, "ERR invalid second DB index")) return;
+    db *x = db_by_index(a), *y = db_by_index(b);
+    if (!x || !y) { reply_error(c, "ERR DB index is out of range"); return; }
+    if (x != y) {
+        /* Clients hold &server.dbs[i]: exchanging the contents keeps every
+         * client on its database number, as Redis does.  The dict and the
+         * TTL array are self-contained, so a struct swap moves them whole. */
+        db t = *x;
+        *x = *y;
+        *y = t;
+        y->id = x->id;
+        x->id = a;
+        y->id = b;
+        if (keys_swapdb_hook) keys_swapdb_hook(a, b);
+    }
+    server_dirty(1);
+    reply_ok(c);
+}
+
+/* ---- key space inspection ------------------------------------------------- */
+
+/* TOUCH key [key ...] */
+void cmd_touch(client *c)
+{
+    long long n = 0;
+    for (int i = 1; i < c->argc; i++)
+        if (db_lookup(c->db, c->argv[i].p, c->argv[i].len)) n++;
+    reply_ll(c, n);
+}
+
+/* RANDOMKEY */
+void cmd_randomkey(client *c)
+{
+    for (;;) {
+        kv *e = (kv *)dict_random(&c->db->keys);
+        if (!e) { reply_null(c); return; }
+        if (db_is_expired(e)) {
+            /* deleting it makes progress: the loop ends when no key is left */
+            db_lookup(c->db, kv_key(e), e->keylen);
+            continue;
+        }
+        reply_bulk(c, kv_key(e), e->keylen);
+        return;
+    }
+}
+
+/* KEYS pattern */
+void cmd_keys(client *c)
+{
+    const arg *pat = &c->argv[1];
+    int all = pat->len == 1 && pat->p[0] == '*';
+    reply_deferred dr = reply_defer(c);
+    long n = 0;
+    dict_iter it;
+    dict_iter_init(&it, &c->db->keys);
+    for (dict_node *nd; (nd = dict_iter_next(&it));) {
+        kv *e = (kv *)nd;
+        if (!all && !util_glob_match(pat->p, pat->len, kv_key(e), e->keylen, 0)) continue;
+        if (db_is_expired(e)) continue;   /* skipped, not deleted, like Redis */
+        reply_bulk(c, kv_key(e), e->keylen);
+        n++;
+    }
+    dict_iter_release(&it);
+    reply_set_deferred_array(c, dr, n);
+}
+
+/* The cursor as Redis parses it (strtoul): optional sign, digits, a minus
+ * wraps around; no leading space; "" is 0. */
+static int parse_cursor(const arg *a, uint64_t *out)
+{
+    size_t i = 0;
+    int neg = 0;
+    uint64_t v = 0;
+    if (a->len == 0) { *out = 0; return 1; }
+    if (a->p[0] == '+' || a->p[0] == '-') { neg = a->p[0] == '-'; i++; }
+    if (i == a->len) return 0;
+    for (; i < a->len; i++) {
+        unsigned d = (unsigned char)a->p[i] - '0';
+        if (d > 9) return 0;
+        if (v > (UINT64_MAX - d) / 10) return 0;
+        v = v * 10 + d;
+    }
+    *out = neg ? (uint64_t)0 - v : v;
+    return 1;
+}
+
+typedef struct scan_acc {
+    kv **v;
+    size_t n, cap;
+} scan_acc;
+
+static void scan_collect(void *priv, dict_node *nd)
+{
+    scan_acc *acc = priv;
+    if (acc->n == acc->cap) {
+        acc->cap = acc->cap ? acc->cap * 2 : 32;
+        acc->v = tier_dram_realloc(acc->v, acc->cap * sizeof(kv *));
+    }
+    acc->v[acc->n++] = (kv *)nd;
+}
+
+/* SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] */
+void cmd_scan(client *c)
+{
+    uint64_t cursor;
+    if (!parse_cursor(&c->argv[1], &cursor)) { reply_error(c, "ERR invalid cursor"); return; }
+    long long count = 10;
+    const arg *pat = NULL, *type = NULL;
+    for (int i = 2; i < c->argc; i++) {
+        int more = i + 1 < c->argc;
+        if (ARGEQ(c->argv[i], "count") && more) {
+            if (!arg_ll(c, &c->argv[i + 1], &count)) return;
+            if (count < 1) { reply_err_syntax(c); return; }
+            i++;
+        } else if (ARGEQ(c->argv[i], "match") && more) {
+            pat = &c->argv[++i];
+            if (pat->len == 1 && pat->p[0] == '*') pat = NULL;
+        } else if (ARGEQ(c->argv[i], "type") && more) {
+            type = &c->argv[++i];
+        } else {
+            reply_err_syntax(c);
+            return;
+        }
+    }
+    /* Like Redis: visit buckets until COUNT keys are gathered or ten times
+     * COUNT buckets were empty, then filter. */
+    scan_acc acc = {0};
+    dict *dk = &c->db->keys;
+    long long budget = count > LLONG_MAX / 10 ? LLONG_MAX : count * 10;
+    do {
+        cursor = dict_scan(dk, cursor, scan_collect, &acc);
+    } while (cursor && budget-- && acc.n < (size_t)count);
+    /* Filter; expired keys are deleted as Redis's expireIfNeeded does.
+     * Deleting one kv frees only that block, so the others stay valid. */
+    size_t keep = 0;
+    for (size_t i = 0; i < acc.n; i++) {
+        kv *e = acc.v[i];
+        if (pat && !util_glob_match(pat->p, pat->len, kv_key(e), e->keylen, 0)) continue;
+        if (type) {
+            const char *tn = db_is_expired(e) ? "none" : type_name(e->type);
+            if (strlen(tn) != type->len || strncasecmp(tn, type->p, type->len)) continue;
+        }
+        if (db_is_expired(e)) {
+            db_lookup(c->db, kv_key(e), e->keylen);
+            continue;
+        }
+        acc.v[keep++] = e;
+    }
+    char buf[UTIL_LL_STR_SIZE];
+    size_t blen = util_ull2str(buf, cursor);
+    reply_array(c, 2);
+    reply_bulk(c, buf, blen);
+    reply_array(c, (long)keep);
+    for (size_t i = 0; i < keep; i++) reply_bulk(c, kv_key(acc.v[i]), acc.v[i]->keylen);
+    tier_dram_free(acc.v);
+}
+
+/* ---- OBJECT ---------------------------------------------------------------- */
+
+static const char *enc_name(int enc)
+{
+    /* Redis's OBJ_ENCODING_* numbering and names */
+    static const char *const names[] = {"raw", "int", "hashtable", "zipmap", "linkedlist", "ziplist",
+                                        "intset", "skiplist", "embstr", "quicklist", "stream", "listpack"};
+    return enc >= 0 && enc < (int)(sizeof(names) / sizeof(names[0])) ? names[enc] : "unknown";
+}
+
+/* maxmemory-policy indexes (server.c policy_names) */
+static int policy_is_lfu(void) { return server.cfg.maxmemory_policy == 3 || server.cfg.maxmemory_policy == 4; }
+static int policy_is_lru(void) { return server.cfg.maxmemory_policy == 1 || server.cfg.maxmemory_policy == 2; }
+
+/* OBJECT ENCODING|REFCOUNT|IDLETIME|FREQ key, OBJECT HELP */
+void cmd_object(client *c)
+{
+    const arg *sub = &c->argv[1];
+    if (ARGEQ(*sub, "help")) {
+        if (c->argc != 2) { reply_error(c, "ERR wrong number of arguments for 'object|help' command"); return; }
+        static const char *const help[] = {
+            "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "ENCODING <key>",
+            "    Return the kind of internal representation used in order to store the value",
+            "    associated with a <key>.",
+            "FREQ <key>",
+            "    Return the access frequency index of the <key>. The returned integer is",
+            "    proportional to the logarithm of the recent access frequency of the key.",
+            "IDLETIME <key>",
+            "    Return the idle time of the <key>, that is the approximated number of",
+            "    seconds elapsed since the last access to the key.",
+            "REFCOUNT <key>",
+            "    Return the number of references of the value associated with the specified",
+            "    <key>.",
+            "HELP",
+            "    Prints this help.",
+        };
+        reply_array(c, (long)(sizeof(help) / sizeof(help[0])));
+        for (size_t i = 0; i < sizeof(help) / sizeof(help[0]); i++) reply_status(c, help[i]);
+        return;
+    }
+    const char *name;
+    if (ARGEQ(*sub, "encoding")) name = "encoding";
+    else if (ARGEQ(*sub, "refcount")) name = "refcount";
+    else if (ARGEQ(*sub, "idletime")) name = "idletime";
+    else if (ARGEQ(*sub, "freq")) name = "freq";
+    else {
+        reply_errorf(c, "ERR unknown subcommand '%.*s'. Try OBJECT HELP.",
+                     (int)(sub->len > 128 ? 128 : sub->len), sub->p);
+        return;
+    }
+    if (c->argc != 3) {
+        reply_errorf(c, "ERR wrong number of arguments for 'object|%s' command", name);
+        return;
+    }
+    /* OBJECT must not refresh the access time it reports */
+    kv *e = db_peek(c->db, c->argv[2].p, c->argv[2].len);
+    if (!e) { reply_null(c); return; }
+    switch (name[0]) {
+    case 'e':
+        reply_cstr(c, enc_name(e->enc));
+        break;
+    case 'r': {
+        /* Redis shares the objects of small integers unless an LRU/LFU
+         * policy needs per-key access data */
+        long long v = (long long)(intptr_t)e->ptr;
+        int shared = e->type == OBJ_STRING && e->enc == ENC_INT && v >= 0 && v < 10000 &&
+                     (server.cfg.maxmemory == 0 || !(policy_is_lfu() || policy_is_lru()));
+        reply_ll(c, shared ? INT_MAX : 1);
+        break;
+    }
+    case 'i':
+        if (policy_is_lfu()) {
+            reply_error(c, "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
+                           "switching between policies at runtime LRU and LFU data will take some time to adjust.");
+            return;
+        }
+        reply_ll(c, db_lru_clock >= e->lru ? (long long)(db_lru_clock - e->lru) : 0);
+        break;
+    default:
+        if (!policy_is_lfu()) {
+            reply_error(c, "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please "
+                           "note that when switching between policies at runtime LRU and LFU data will take some "
+                           "time to adjust.");
+            return;
+        }
+        /* no access counter is kept per key: report Redis's initial one */
+        reply_ll(c, 5);
+        break;
+    }
 }

@@ -219,6 +219,9 @@ static int glob_rec(const char *p, size_t pl, const char *s, size_t sl, int noca
 int util_glob_match(const char *pat, size_t plen, const char *str, size_t slen, int nocase)
 {
     int exhausted = 0;
+    /* Redis matches an empty string only with an empty pattern, even "*"
+     * (KEYS * and SCAN without MATCH list "" through their match-all path). */
+    if (slen == 0) return plen == 0;
     return glob_rec(pat, plen, str, slen, nocase, 0, &exhausted);
 }
 

@@ -1,12 +1,16 @@
 # End-to-end tests: each script starts tierdb-server on a free loopback port.
+# One "INTEGRATION_TESTS +=" line per file keeps merges trivial.
 TEST_EXTENSIONS = .sh .py
 SH_LOG_COMPILER = $(SHELL)
 PY_LOG_COMPILER = /usr/bin/python3
 AM_TESTS_ENVIRONMENT = TIERDB_SERVER=$(abs_top_builddir)/tierdb-server; export TIERDB_SERVER; \
 	TIERDB_SRCDIR=$(abs_top_srcdir); export TIERDB_SRCDIR;
-INTEGRATION_TESTS = tests/integration/test_basic.py \
-	tests/integration/test_durability.py tests/crash/test_crash.py \
-	tests/integration/test_conf.py
-TESTS += $(INTEGRATION_TESTS)
-EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/harness.py
+INTEGRATION_TESTS = tests/integration/test_basic.py
+INTEGRATION_TESTS += tests/integration/test_conf.py
+INTEGRATION_TESTS += tests/integration/test_durability.py
+INTEGRATION_TESTS += tests/crash/test_crash.py
 INTEGRATION_TESTS += tests/integration/test_tiering.py
+INTEGRATION_TESTS += tests/integration/test_keys.py
+INTEGRATION_TESTS += tests/integration/test_strings.py
+TESTS += $(INTEGRATION_TESTS)
+EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/harness.py tests/integration/compat.py
