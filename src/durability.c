@@ -60,6 +60,7 @@ static void after_command(client *c, cmd *cm)
 {
     uint64_t s = cmd_entry_seq;
     cmd_entry_seq = 0;
+    if (s && (cm->flags & CMD_WRITE) && cm->first_key <= 0 && !cm->getkeys) trk_note_all(s);
     trk_after_command(c, cm, s);
 }
 

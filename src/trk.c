@@ -29,7 +29,9 @@
  *   (seq, node) in seq order lets trk_durable() clean them in O(released).
  *   Commands that read the keyspace without naming keys (KEYS, SCAN,
  *   RANDOMKEY, DBSIZE) are held behind the newest dirty key of any db:
- *   conservative, and cheap to decide.
+ *   conservative, and cheap to decide.  Writes that name no key but change
+ *   many (FLUSHALL, FLUSHDB, SWAPDB) set a barrier: every command that
+ *   touches keys waits for it.
  */
 #include "trk.h"
 
@@ -71,6 +73,7 @@ static fifo_rec *fifo;
 static uint64_t fifo_head, fifo_n, fifo_cap;
 static uint64_t durable;
 static uint64_t max_dirty_seq;
+static uint64_t barrier_seq;       /* a keyless write (FLUSHALL, SWAPDB) dirtied every key */
 static hold *held_list;
 static uint64_t nheld_marks;
 static char *failure;
@@ -135,6 +138,12 @@ void trk_note_key(int dbid, const char *key, size_t len, uint64_t seq)
     if (seq > max_dirty_seq) max_dirty_seq = seq;
     fifo_push(seq, d);
     if (name != stack) tier_dram_free(name);
+}
+
+void trk_note_all(uint64_t seq)
+{
+    if (seq > barrier_seq) barrier_seq = seq;
+    if (seq > max_dirty_seq) max_dirty_seq = seq;
 }
 
 static uint64_t key_dirty_seq(int dbid, const char *key, size_t len)
@@ -210,6 +219,9 @@ static void reply_failed(client *c)
 void trk_after_command(client *c, const cmd *cm, uint64_t entry_seq)
 {
     uint64_t s = entry_seq;
+    if (barrier_seq > durable && cm && (cm->first_key > 0 || cm->getkeys || (cm->flags & CMD_READONLY)) &&
+        barrier_seq > s)
+        s = barrier_seq;
     if (cm && dict_size(&dirty_keys)) {
         int dbid = c->db ? c->db->id : 0;
         if (cm->first_key > 0 || cm->getkeys) {

@@ -29,6 +29,9 @@ struct cmd;
 void trk_init(void);
 /* Key k of database dbid is written by the entry with sequence seq. */
 void trk_note_key(int dbid, const char *key, size_t len, uint64_t seq);
+/* An entry changed keys it does not name (FLUSHALL, SWAPDB): every key is
+ * dirty until seq is durable. */
+void trk_note_all(uint64_t seq);
 /* After a command ran: hold its reply if it wrote (entry_seq > durable) or
  * read a dirty key.  entry_seq is 0 when the command journaled nothing. */
 void trk_after_command(client *c, const struct cmd *cm, uint64_t entry_seq);
