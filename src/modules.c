@@ -3,6 +3,8 @@
 #include "db.h"
 #include "effects.h"
 #include "server.h"
+#include "t_hash.h"
+#include "t_list.h"
 
 /* A key the server deleted because it expired is recorded as DEL, so that
  * replaying the journal never depends on the clock. */
@@ -15,4 +17,6 @@ static void expired_to_effects(db *d, const char *key, size_t len)
 void server_register_modules(void)
 {
     db_set_expired_hook(expired_to_effects);
+    list_register_type();
+    hash_register_type();
 }
