@@ -13,3 +13,11 @@ tests_unit_test_util_SOURCES = tests/unit/test_util.c
 tests_unit_test_util_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_util_LDADD = $(UNIT_LDADD)
 include tests/unit/allocator.mk
+check_PROGRAMS += tests/unit/test_listpack tests/unit/test_quicklist
+TESTS += tests/unit/test_listpack tests/unit/test_quicklist
+tests_unit_test_listpack_SOURCES = tests/unit/test_listpack.c
+tests_unit_test_listpack_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_listpack_LDADD = $(UNIT_LDADD)
+tests_unit_test_quicklist_SOURCES = tests/unit/test_quicklist.c
+tests_unit_test_quicklist_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_quicklist_LDADD = $(UNIT_LDADD)
