@@ -9,6 +9,12 @@ src_libtierdb_core_a_SOURCES = \
 	src/proto.c src/proto.h \
 	src/conn.c src/conn.h \
 	src/cmd.c src/cmd.h src/cmd_table.def src/cmds_string.def src/cmds_keys.def src/cmds_server.def \
+	src/cmds_list.def src/cmds_hash.def \
+	src/listpack.c src/listpack.h \
+	src/quicklist.c src/quicklist.h \
+	src/t_list.c src/t_list.h \
+	src/t_hash.c src/t_hash.h \
+	src/blocked_weak_list.c \
 	src/db.c src/db.h \
 	src/effects.c src/effects.h \
 	src/trk.c src/trk.h \

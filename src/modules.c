@@ -5,6 +5,8 @@
 #include "jnl.h"
 #include "server.h"
 #include "tiering.h"
+#include "t_hash.h"
+#include "t_list.h"
 
 /* A key the server deleted because it expired is recorded as DEL, so that
  * replaying the journal never depends on the clock. */
@@ -20,4 +22,6 @@ void server_register_modules(void)
     tiering_register();
     server_add_cron(tiering_cron);
     jnl_register_config();
+    list_register_type();
+    hash_register_type();
 }

@@ -12,5 +12,7 @@ INTEGRATION_TESTS += tests/crash/test_crash.py
 INTEGRATION_TESTS += tests/integration/test_tiering.py
 INTEGRATION_TESTS += tests/integration/test_keys.py
 INTEGRATION_TESTS += tests/integration/test_strings.py
+INTEGRATION_TESTS += tests/integration/test_lists.py tests/integration/test_hashes.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/harness.py tests/integration/compat.py
+EXTRA_DIST += tests/integration/resp_compare.py
