@@ -9,6 +9,7 @@ src_libtierdb_core_a_SOURCES = \
 	src/proto.c src/proto.h \
 	src/conn.c src/conn.h \
 	src/cmd.c src/cmd.h src/cmd_table.def src/cmds_string.def src/cmds_keys.def src/cmds_server.def \
+	src/cmds_conn.def \
 	src/db.c src/db.h \
 	src/effects.c src/effects.h \
 	src/cfg.c src/cfg.h \
@@ -16,7 +17,11 @@ src_libtierdb_core_a_SOURCES = \
 	src/modules.c \
 	src/t_string.c \
 	src/t_keys.c \
-	src/t_server.c
+	src/t_server.c \
+	src/info.c src/info.h \
+	src/t_client.c \
+	src/t_command.c \
+	src/slowlog.c
 src_libtierdb_core_a_CFLAGS = $(AM_CFLAGS) $(JEMALLOC_CFLAGS)
 
 CORE_LIBS = src/libtierdb_core.a $(PM_LIBS) $(TIER_LIBS) $(LZF_LIBS) -lpthread -lm

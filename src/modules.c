@@ -12,7 +12,12 @@ static void expired_to_effects(db *d, const char *key, size_t len)
     server_dirty(1);
 }
 
+void client_install_hooks(void);
+void slowlog_register_compat_configs(void);
+
 void server_register_modules(void)
 {
     db_set_expired_hook(expired_to_effects);
+    client_install_hooks();
+    slowlog_register_compat_configs();
 }
