@@ -366,9 +366,10 @@ static int parse_seq(lexer *lx, seq *s, int *dots)
             seq_push(s, leaf(lx->word));
             lex_next(lx);
         } else if (lx->t == T_DOTS) {
-            if (s->n) s->items[s->n - 1]->multiple = 1;
-            else *dots = 1;
             lex_next(lx);
+            /* "[key value ...]" repeats the whole group; "key ..." its last item */
+            if (!s->n || lx->t == T_CLOSE || lx->t == T_PCLOSE) *dots = 1;
+            else s->items[s->n - 1]->multiple = 1;
         } else if (lx->t == T_OPEN || lx->t == T_POPEN) {
             int optional = lx->t == T_OPEN;
             int close = optional ? T_CLOSE : T_PCLOSE;
