@@ -17,6 +17,8 @@
 #include "tier.h"
 #include "util.h"
 
+void slowlog_record(client *c, cmd *cm, int64_t dur_us);
+
 #define CMD(id, ...) {.name = #id, .proc = cmd_##id, __VA_ARGS__},
 static cmd cmd_table[] = {
 #include "cmd_table.def"
@@ -116,6 +118,12 @@ void cmd_exec(client *c, cmd *cm)
     uint64_t errs_before = server.stat_errors;
     db_now_ms = util_mstime();
     int64_t start = util_ustime();
+    c->lastcmd = cm;
+    c->lastsub[0] = '\0';
+    if (cm->subcmds && *cm->subcmds && c->argc >= 2 && c->argv[1].len < sizeof(c->lastsub)) {
+        for (size_t i = 0; i < c->argv[1].len; i++) c->lastsub[i] = (char)tolower((unsigned char)c->argv[1].p[i]);
+        c->lastsub[c->argv[1].len] = '\0';
+    }
     fx_cmd_begin(c);
     if (cmd_depth == 0) c->cmd_out_start = c->out_total;
     cmd_depth++;
@@ -129,13 +137,15 @@ void cmd_exec(client *c, cmd *cm)
     c->lastcmd = cm;
     c->total_cmds++;
     server.stat_commands++;
+    slowlog_record(c, cm, dur);
+    /* after execution, as Redis 7 does; admin commands may carry secrets */
+    if (cmd_monitor_feed && !(cm->flags & (CMD_SKIP_MONITOR | CMD_ADMIN))) cmd_monitor_feed(c);
     if (cmd_after) cmd_after(c, cm, dirty_before, start, dur);
     if (cmd_depth == 0 && cmd_after_durability) cmd_after_durability(c, cm);
 }
 
 void cmd_call(client *c)
 {
-    if (cmd_monitor_feed) cmd_monitor_feed(c);
     cmd *cm = cmd_lookup(c->argv[0].p, c->argv[0].len);
     c->cmd = cm;
     if (!cm) {
@@ -149,7 +159,7 @@ void cmd_call(client *c)
         reply_err_arity(c);
         return;
     }
-    if (!c->authenticated && !(cm->flags & CMD_NO_AUTH)) {
+    if (!c->authenticated && !(cm->flags & CMD_NO_AUTH) && server.cfg.requirepass && *server.cfg.requirepass) {
         cm->rejected++;
         reply_error(c, "NOAUTH Authentication required.");
         return;

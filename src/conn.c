@@ -93,9 +93,12 @@ static void unlink_pending(client *c)
 /* Hooks other modules set to clean their per-client state. */
 void (*conn_free_hook)(client *c);
 
+void monitor_forget(client *c);
+
 void conn_free(client *c)
 {
     if (conn_free_hook) conn_free_hook(c);
+    monitor_forget(c);
     if (c->flags & CF_IN_FREE_LIST) close_vec_remove(c);
     if (c->fd >= 0) {
         ev_del(server.loop, c->fd, EV_READABLE | EV_WRITABLE);
@@ -304,7 +307,8 @@ void conn_process_input(client *c)
         if (c->flags & (CF_BLOCKED | CF_CLOSE_AFTER_REPLY | CF_CLOSE_ASAP)) break;
         int argc;
         size_t need, start = c->qpos;
-        c->parser.authenticated = c->authenticated;
+        c->parser.authenticated = c->authenticated || !(server.cfg.requirepass && *server.cfg.requirepass);
+        c->parser.max_bulk = server.cfg.proto_max_bulk_len;   /* CONFIG SET applies at once */
         int rc = proto_parse(&c->parser, c->qbuf, c->qlen, &start, &argc, &need);
         if (rc == PROTO_MORE) {
             /* grow now so a big argument lands in one buffer */
@@ -343,6 +347,9 @@ void conn_process_input(client *c)
         conn_current = c;
         c->flags |= CF_PROTECTED;
         cmd_call(c);
+        /* CLIENT REPLY SKIP silences exactly the command after it */
+        if (c->flags & CF_REPLY_SKIP) c->flags &= ~CF_REPLY_SKIP;
+        if (c->flags & CF_REPLY_SKIP_NEXT) c->flags = (c->flags & ~CF_REPLY_SKIP_NEXT) | CF_REPLY_SKIP;
         c->flags &= ~CF_PROTECTED;
         conn_current = NULL;
         if (!(c->flags & CF_BLOCKED)) conn_reset_args(c);
@@ -931,13 +938,14 @@ size_t conn_describe(client *c, char *out, size_t cap)
     int n = snprintf(out, cap,
                      "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d "
                      "sub=0 psub=0 ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 "
-                     "rbs=%d rbp=%zu obl=%zu oll=%zu omem=%zu tot-mem=%zu events=r cmd=%s user=default "
+                     "rbs=%d rbp=%zu obl=%zu oll=%zu omem=%zu tot-mem=%zu events=r cmd=%s%s%s user=default "
                      "redir=-1 resp=%d",
                      (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name,
                      (long long)((now - c->ctime) / 1000), (long long)((now - c->last_interaction) / 1000),
                      flags, c->db ? c->db->id : 0, c->qlen - c->qpos, c->qcap - c->qlen,
                      c->buf ? CONN_REPLY_BUF : 0, c->qpeak, c->bufpos, (size_t)0, c->reply_bytes,
                      sizeof(client) + c->qcap + (c->buf ? CONN_REPLY_BUF : 0) + c->reply_bytes,
-                     c->lastcmd ? c->lastcmd->name : "NULL", c->resp);
+                     c->lastcmd ? c->lastcmd->name : "NULL", c->lastcmd && c->lastsub[0] ? "|" : "",
+                     c->lastcmd ? c->lastsub : "", c->resp);
     return n < 0 ? 0 : (size_t)n;
 }

@@ -85,6 +85,7 @@ typedef struct client {
     int argv_cap;
     int argv_owned;                /* argv[i].p are allocations to free */
     const struct cmd *cmd, *lastcmd;
+    char lastsub[24];              /* subcommand of lastcmd, for CLIENT LIST cmd= */
     /* output */
     char *buf;                     /* CONN_REPLY_BUF bytes, DRAM */
     size_t bufpos;

@@ -15,6 +15,7 @@ src_libtierdb_core_a_SOURCES = \
 	src/t_list.c src/t_list.h \
 	src/t_hash.c src/t_hash.h \
 	src/blocked_weak_list.c \
+	src/cmds_conn.def \
 	src/db.c src/db.h \
 	src/effects.c src/effects.h \
 	src/trk.c src/trk.h \
@@ -30,6 +31,11 @@ src_libtierdb_core_a_SOURCES = \
 	src/blocked_weak.c \
 	src/t_server.c
 src_libtierdb_core_a_SOURCES += src/tiering.c src/tiering.h src/t_memory.c src/cmds_memory.def
+	src/t_server.c \
+	src/info.c src/info.h \
+	src/t_client.c \
+	src/t_command.c \
+	src/slowlog.c
 src_libtierdb_core_a_CFLAGS = $(AM_CFLAGS) $(JEMALLOC_CFLAGS)
 
 CORE_LIBS = src/libtierdb_core.a $(PM_LIBS) $(TIER_LIBS) $(LZF_LIBS) -lpthread -lm

@@ -16,6 +16,9 @@ static void expired_to_effects(db *d, const char *key, size_t len)
     server_dirty(1);
 }
 
+void client_install_hooks(void);
+void slowlog_register_compat_configs(void);
+
 void server_register_modules(void)
 {
     db_set_expired_hook(expired_to_effects);
@@ -24,4 +27,6 @@ void server_register_modules(void)
     jnl_register_config();
     list_register_type();
     hash_register_type();
+    client_install_hooks();
+    slowlog_register_compat_configs();
 }

@@ -97,6 +97,25 @@ static void get_obuf(const cfg_entry *e, char *buf, size_t cap)
              server.cfg.obuf_hard[2], server.cfg.obuf_soft[2], server.cfg.obuf_soft_secs[2]);
 }
 
+/* unixsocketperm is octal, as in Redis ("700"). */
+static int set_octal_perm(const cfg_entry *e, const char *val, const char **err)
+{
+    (void)e;
+    char *end;
+    long v = strtol(val, &end, 8);
+    if (!*val || *end || v < 0 || v > 0777) {
+        *err = "argument must be between 0 and 777 inclusive";
+        return -1;
+    }
+    server.cfg.unixsocketperm = (int)v;
+    return 0;
+}
+static void get_octal_perm(const cfg_entry *e, char *buf, size_t cap)
+{
+    (void)e;
+    snprintf(buf, cap, "%o", (unsigned)server.cfg.unixsocketperm);
+}
+
 static int set_save(const cfg_entry *e, const char *val, const char **err)
 {
     /* Accepted for compatibility; snapshots are configured by the snapshot module. */
@@ -140,7 +159,7 @@ static const cfg_entry server_configs[] = {
     {.name = "bind", .type = CFG_STRING, .flags = CFG_MULTI_ARG | CFG_IMMUTABLE, .ptr = &server.cfg.bind, .defval = "127.0.0.1 -::1"},
     {.name = "port", .type = CFG_INT, .flags = CFG_IMMUTABLE, .ptr = &server.cfg.port, .min = 0, .max = 65535, .defval = "6379"},
     {.name = "unixsocket", .type = CFG_STRING, .flags = CFG_IMMUTABLE, .ptr = &server.cfg.unixsocket, .defval = ""},
-    {.name = "unixsocketperm", .type = CFG_INT, .flags = CFG_IMMUTABLE, .ptr = &server.cfg.unixsocketperm, .min = 0, .max = 0777, .defval = "0"},
+    {.name = "unixsocketperm", .type = CFG_SPECIAL, .flags = CFG_IMMUTABLE, .set = set_octal_perm, .get = get_octal_perm, .defval = "0"},
     {.name = "tcp-backlog", .type = CFG_INT, .flags = CFG_IMMUTABLE, .ptr = &server.cfg.tcp_backlog, .min = 0, .max = INT_MAX, .defval = "511"},
     {.name = "tcp-keepalive", .type = CFG_INT, .ptr = &server.cfg.tcp_keepalive, .min = 0, .max = INT_MAX, .defval = "300"},
     {.name = "protected-mode", .type = CFG_BOOL, .ptr = &server.cfg.protected_mode, .defval = "yes"},

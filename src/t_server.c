@@ -171,7 +171,8 @@ static void config_get_visit(void *priv, const cfg_entry *e)
         const char *alias = e->alias;
         int m = util_glob_match(p->p, p->len, e->name, strlen(e->name), 1);
         int ma = !m && alias && util_glob_match(p->p, p->len, alias, strlen(alias), 1) &&
-                 !strpbrk(p->p, "*?[");   /* aliases only when named exactly */
+                 !memchr(p->p, '*', p->len) && !memchr(p->p, '?', p->len) &&
+                 !memchr(p->p, '[', p->len);   /* aliases only when named exactly; p is not NUL-terminated */
         if (!m && !ma) continue;
         if (x->nseen < 512) x->seen[x->nseen++] = e;
         char buf[4096];

@@ -137,6 +137,51 @@ static void test_errors(void **state)
     free(big);
 }
 
+/* Limits are inclusive, as in Redis: exactly the limit parses, one more fails. */
+static void expect_more_or_ok(const char *in, int authenticated, long long max_bulk)
+{
+    proto_parser p;
+    proto_init(&p, max_bulk);
+    p.authenticated = authenticated;
+    size_t len = strlen(in), start = 0, need;
+    char *buf = malloc(len + 1);
+    memcpy(buf, in, len + 1);
+    int argc;
+    int rc = proto_parse(&p, buf, len, &start, &argc, &need);
+    assert_true(rc == PROTO_MORE || rc == PROTO_OK);
+    free(buf);
+    proto_free(&p);
+}
+
+static void test_limit_boundaries(void **state)
+{
+    (void)state;
+    expect_more_or_ok("*10\r\n", 0, 1 << 20);
+    expect_more_or_ok("*1\r\n$16384\r\n", 0, 1 << 20);
+    expect_more_or_ok("*1\r\n$1048576\r\n", 1, 1 << 20);
+    expect_error("*1\r\n$1048577\r\n", "Protocol error: invalid bulk length", 1);
+    /* a bulk header line that never ends */
+    char *big = malloc(70010);
+    memcpy(big, "*1\r\n$", 5);
+    memset(big + 5, '1', 70000);
+    big[70005] = '\0';
+    expect_error(big, "Protocol error: too big bulk count string", 1);
+    free(big);
+    /* the limit is read on every call: lowering it mid-command applies to the
+     * next bulk header (conn.c refreshes it from proto-max-bulk-len) */
+    proto_parser p;
+    proto_init(&p, 1 << 20);
+    p.authenticated = 1;
+    char in[] = "*2\r\n$1\r\na\r\n$2000\r\n";
+    size_t start = 0, need;
+    int argc;
+    assert_int_equal(proto_parse(&p, in, 12, &start, &argc, &need), PROTO_MORE);
+    p.max_bulk = 1000;
+    assert_int_equal(proto_parse(&p, in, strlen(in), &start, &argc, &need), PROTO_ERR);
+    assert_string_equal(p.err, "Protocol error: invalid bulk length");
+    proto_free(&p);
+}
+
 static void test_empty_multibulk_and_need(void **state)
 {
     (void)state;
@@ -163,6 +208,7 @@ int main(void)
         cmocka_unit_test(test_multibulk_every_split),
         cmocka_unit_test(test_inline),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_limit_boundaries),
         cmocka_unit_test(test_empty_multibulk_and_need),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
