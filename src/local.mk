@@ -29,13 +29,12 @@ src_libtierdb_core_a_SOURCES = \
 	src/t_keys.c \
 	src/t_bitops.c \
 	src/blocked_weak.c \
-	src/t_server.c
-src_libtierdb_core_a_SOURCES += src/tiering.c src/tiering.h src/t_memory.c src/cmds_memory.def
 	src/t_server.c \
 	src/info.c src/info.h \
 	src/t_client.c \
 	src/t_command.c \
 	src/slowlog.c
+src_libtierdb_core_a_SOURCES += src/tiering.c src/tiering.h src/t_memory.c src/cmds_memory.def
 src_libtierdb_core_a_CFLAGS = $(AM_CFLAGS) $(JEMALLOC_CFLAGS)
 
 CORE_LIBS = src/libtierdb_core.a $(PM_LIBS) $(TIER_LIBS) $(LZF_LIBS) -lpthread -lm

@@ -1,6 +1,8 @@
 /* modules.c -- the one place that wires modules into the server: each
  * registers its config entries and hooks here, in a fixed order. */
 #include "db.h"
+#include "durability.h"
+#include "info.h"
 #include "effects.h"
 #include "jnl.h"
 #include "server.h"
@@ -19,8 +21,22 @@ static void expired_to_effects(db *d, const char *key, size_t len)
 void client_install_hooks(void);
 void slowlog_register_compat_configs(void);
 
+static void info_tiering(info_buf *b)
+{
+    char buf[4096];
+    if (tiering_info(buf, sizeof(buf)) > 0) info_addf(b, "%s", buf);
+}
+
+static void info_journal(info_buf *b)
+{
+    char buf[4096];
+    if (durability_info(buf, sizeof(buf)) > 0) info_addf(b, "%s", buf);
+}
+
 void server_register_modules(void)
 {
+    info_register_section("memory", info_tiering, 1);
+    info_register_section("journal", info_journal, 1);
     db_set_expired_hook(expired_to_effects);
     tiering_register();
     server_add_cron(tiering_cron);
