@@ -9,6 +9,7 @@ src_libtierdb_core_a_SOURCES = \
 	src/proto.c src/proto.h \
 	src/conn.c src/conn.h \
 	src/cmd.c src/cmd.h src/cmd_table.def src/cmds_string.def src/cmds_keys.def src/cmds_server.def \
+	src/cmds_set.def src/cmds_zset.def \
 	src/db.c src/db.h \
 	src/effects.c src/effects.h \
 	src/cfg.c src/cfg.h \
@@ -16,7 +17,12 @@ src_libtierdb_core_a_SOURCES = \
 	src/modules.c \
 	src/t_string.c \
 	src/t_keys.c \
-	src/t_server.c
+	src/t_server.c \
+	src/intset.c src/intset.h \
+	src/t_set.c src/t_set.h \
+	src/zset.c src/zset.h \
+	src/t_zset.c \
+	src/blocked_weak_zset.c
 src_libtierdb_core_a_CFLAGS = $(AM_CFLAGS) $(JEMALLOC_CFLAGS)
 
 CORE_LIBS = src/libtierdb_core.a $(PM_LIBS) $(TIER_LIBS) $(LZF_LIBS) -lpthread -lm

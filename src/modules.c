@@ -3,6 +3,8 @@
 #include "db.h"
 #include "effects.h"
 #include "server.h"
+#include "t_set.h"
+#include "zset.h"
 
 /* A key the server deleted because it expired is recorded as DEL, so that
  * replaying the journal never depends on the clock. */
@@ -15,4 +17,6 @@ static void expired_to_effects(db *d, const char *key, size_t len)
 void server_register_modules(void)
 {
     db_set_expired_hook(expired_to_effects);
+    t_set_register();
+    t_zset_register();
 }
