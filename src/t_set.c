@@ -224,16 +224,20 @@ static inline void sv_store(kv *e, const setval *s)
     e->ptr = s->ptr;
 }
 
-static void reply_members(client *c, const setval *s)
+/* Every member, as a RESP3 set, or as an array when as_array. */
+static void reply_members_as(client *c, const setval *s, int as_array)
 {
     setval_iter it;
     const char *p;
     size_t len;
-    reply_set(c, (long)setval_size(s));
+    if (as_array) reply_array(c, (long)setval_size(s));
+    else reply_set(c, (long)setval_size(s));
     setval_iter_init(&it, s);
     while (setval_iter_next(&it, &p, &len)) reply_bulk(c, p, len);
     setval_iter_release(&it);
 }
+
+static void reply_members(client *c, const setval *s) { reply_members_as(c, s, 0); }
 
 /* ---- commands ---------------------------------------------------------------- */
 
@@ -335,8 +339,10 @@ void cmd_spop(client *c)
     int with_count = c->argc == 3;
     if (c->argc > 3) { reply_err_syntax(c); return; }
     if (with_count) {
-        if (!util_str2ll(c->argv[2].p, c->argv[2].len, &count)) { reply_err_not_int(c); return; }
-        if (count < 0) { reply_error(c, "ERR value is out of range, must be positive"); return; }
+        if (!util_str2ll(c->argv[2].p, c->argv[2].len, &count) || count < 0) {
+            reply_error(c, "ERR value is out of range, must be positive");
+            return;
+        }
     }
     int wrong;
     kv *e = lookup_set(c, &c->argv[1], &wrong);
@@ -390,7 +396,7 @@ void cmd_srandmember(client *c)
     long long count = 0;
     if (c->argc == 3) {
         if (!util_str2ll(c->argv[2].p, c->argv[2].len, &count)) { reply_err_not_int(c); return; }
-        if (count == LLONG_MIN) { reply_error(c, "ERR value is out of range"); return; }
+        if (count == LLONG_MIN) { reply_error(c, "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"); return; }
     }
     int wrong;
     kv *e = lookup_set(c, &c->argv[1], &wrong);
@@ -417,7 +423,7 @@ void cmd_srandmember(client *c)
         }
         return;
     }
-    if ((uint64_t)count >= size) { reply_members(c, &s); return; }
+    if ((uint64_t)count >= size) { reply_members_as(c, &s, 1); return; }
     /* distinct members: collect into a temporary hash set.  When count is
      * close to the size, remove random members from a full copy instead,
      * so the draw does not slow down as it fills. */
@@ -508,27 +514,30 @@ static int cmp_size(const void *a, const void *b)
 static void inter_generic(client *c, const arg *keys, int n, const arg *dst, int card, long long limit)
 {
     setval *sets = tier_dram_malloc(sizeof(setval) * (size_t)n);
+    int empty = 0;
     for (int i = 0; i < n; i++) {
         int wrong;
         kv *e = lookup_set(c, &keys[i], &wrong);
         if (wrong) { tier_dram_free(sets); return; }
-        if (!e) {
-            tier_dram_free(sets);
-            if (dst) {
-                if (db_lookup(c->db, dst->p, dst->len)) {
-                    db_delete(c->db, dst->p, dst->len);
-                    db_signal_modified(c->db, dst->p, dst->len);
-                    server_dirty(1);
-                }
-                reply_ll(c, 0);
-            } else if (card) {
-                reply_ll(c, 0);
-            } else {
-                reply_set(c, 0);
+        if (e) sets[i] = sv_of(e);
+        else empty = 1;
+    }
+    /* every key is type-checked first; then a missing key means empty */
+    if (empty) {
+        tier_dram_free(sets);
+        if (dst) {
+            if (db_lookup(c->db, dst->p, dst->len)) {
+                db_delete(c->db, dst->p, dst->len);
+                db_signal_modified(c->db, dst->p, dst->len);
+                server_dirty(1);
             }
-            return;
+            reply_ll(c, 0);
+        } else if (card) {
+            reply_ll(c, 0);
+        } else {
+            reply_set(c, 0);
         }
-        sets[i] = sv_of(e);
+        return;
     }
     qsort(sets, (size_t)n, sizeof(setval), cmp_size);
     setval out = {0};
@@ -578,8 +587,10 @@ void cmd_sintercard(client *c)
     }
     for (int i = 2 + (int)n; i < c->argc; i++) {
         if (ARGEQ(c->argv[i], "limit") && i + 1 < c->argc) {
-            if (!util_str2ll(c->argv[i + 1].p, c->argv[i + 1].len, &limit)) { reply_err_not_int(c); return; }
-            if (limit < 0) { reply_error(c, "ERR LIMIT can't be negative"); return; }
+            if (!util_str2ll(c->argv[i + 1].p, c->argv[i + 1].len, &limit) || limit < 0) {
+                reply_error(c, "ERR LIMIT can't be negative");
+                return;
+            }
             i++;
         } else {
             reply_err_syntax(c);

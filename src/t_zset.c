@@ -980,12 +980,7 @@ static void setop_generic(client *c, int nk, const arg *dst, int op, int card)
             withscores = 1;
         } else if (card && left >= 2 && ARGEQ(c->argv[j], "limit")) {
             j++;
-            if (!util_str2ll(c->argv[j].p, c->argv[j].len, &limit)) {
-                tier_dram_free(src);
-                reply_err_not_int(c);
-                return;
-            }
-            if (limit < 0) {
+            if (!util_str2ll(c->argv[j].p, c->argv[j].len, &limit) || limit < 0) {
                 tier_dram_free(src);
                 reply_error(c, "ERR LIMIT can't be negative");
                 return;
@@ -1065,7 +1060,7 @@ void cmd_zrandmember(client *c)
     int withscores = 0;
     if (c->argc >= 3) {
         if (!arg_long(c, &c->argv[2], &count)) return;
-        if (count == LLONG_MIN) { reply_error(c, "ERR value is out of range"); return; }
+        if (count == LLONG_MIN) { reply_error(c, "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"); return; }
         if (c->argc > 4 || (c->argc == 4 && !ARGEQ(c->argv[3], "withscores"))) { reply_err_syntax(c); return; }
         withscores = c->argc == 4;
     }
