@@ -286,7 +286,6 @@ static void zadd_generic(client *c, int flags)
         return;
     }
     double *scores = tier_dram_malloc(sizeof(double) * (size_t)n);
-    size_t maxlen = 0;
     for (long j = 0; j < n; j++) {
         const arg *a = &c->argv[i + 2 * j];
         if (!util_str2d(a->p, a->len, &scores[j])) {
@@ -294,7 +293,6 @@ static void zadd_generic(client *c, int flags)
             tier_dram_free(scores);
             return;
         }
-        if (c->argv[i + 2 * j + 1].len > maxlen) maxlen = c->argv[i + 2 * j + 1].len;
     }
     const arg *key = &c->argv[1];
     int wrong;
@@ -305,7 +303,8 @@ static void zadd_generic(client *c, int flags)
     zobj z;
     if (!e) {
         if (flags & ZA_XX) goto reply;
-        zobj_new(&z, (uint64_t)n, maxlen);
+        /* Redis 7.0 picks the encoding from the first member alone */
+        zobj_new(&z, 1, c->argv[i + 1].len);
         e = kv_new(key->p, key->len, OBJ_ZSET, z.enc, z.ptr);
         db_add(c->db, e);
     }
@@ -714,8 +713,10 @@ static void zpop_generic(client *c, int max)
     int style = POP_PLAIN;
     if (c->argc > 3) { reply_err_syntax(c); return; }
     if (c->argc == 3) {
-        if (!util_str2ll(c->argv[2].p, c->argv[2].len, &count)) { reply_err_not_int(c); return; }
-        if (count < 0) { reply_error(c, "ERR value is out of range, must be positive"); return; }
+        if (!util_str2ll(c->argv[2].p, c->argv[2].len, &count) || count < 0) {
+            reply_error(c, "ERR value is out of range, must be positive");
+            return;
+        }
         style = POP_COUNT;
         if (count == 0) { reply_empty_array(c); return; }
     }

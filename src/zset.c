@@ -103,6 +103,8 @@ static zlp *zlp_insert(zlp *l, const char *m, size_t len, double score)
         zlp_entry(l, off, &em, &el, &es);
         if (zobj_cmp(es, em, el, score, m, len) > 0) break;
     }
+    /* Redis's listpack keeps scores as text and writes -0 as "0": so do we */
+    if (score == 0) score = 0.0;
     size_t need = ZLP_OVERHEAD + len;
     l = tier_realloc(l, sizeof(zlp) + l->bytes + need);
     memmove(l->data + off + need, l->data + off, l->bytes - off);

@@ -5,5 +5,7 @@ PY_LOG_COMPILER = /usr/bin/python3
 AM_TESTS_ENVIRONMENT = TIERDB_SERVER=$(abs_top_builddir)/tierdb-server; export TIERDB_SERVER; \
 	TIERDB_SRCDIR=$(abs_top_srcdir); export TIERDB_SRCDIR;
 INTEGRATION_TESTS = tests/integration/test_basic.py
+INTEGRATION_TESTS += tests/integration/test_sets.py tests/integration/test_zsets.py
+EXTRA_DIST += tests/integration/redis_compare.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/harness.py
