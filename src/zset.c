@@ -318,7 +318,7 @@ void *zobj_dup(int enc, const void *ptr)
     const zsl *s = ptr;
     zsl *n = zsl_new();
     dict_expand(&n->index, s->len);
-    /* appending in order: the insert walk is short at the tail end anyway */
+    /* inserting from the highest down: each insert walk stops at the head */
     for (zsl_node *x = s->tail; x; x = x->back) zsl_add(n, x->m, x->mlen, x->score);
     return n;
 }
