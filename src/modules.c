@@ -9,6 +9,8 @@
 #include "tiering.h"
 #include "t_hash.h"
 #include "t_list.h"
+#include "t_set.h"
+#include "zset.h"
 
 /* A key the server deleted because it expired is recorded as DEL, so that
  * replaying the journal never depends on the clock. */
@@ -45,4 +47,6 @@ void server_register_modules(void)
     hash_register_type();
     client_install_hooks();
     slowlog_register_compat_configs();
+    t_set_register();
+    t_zset_register();
 }
