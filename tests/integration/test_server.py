@@ -68,7 +68,7 @@ def test_info_sections():
         assert set(cs["cmdstat_get"]) == {"calls", "usec", "usec_per_call", "rejected_calls", "failed_calls"}
         all_ = info_text("all")
         assert "# Commandstats" in all_
-        assert info_text("default", "commandstats").count("# ") == 12
+        assert info_text("default", "commandstats").count("# ") == 13   # 11 default + Journal + Commandstats
 
 
 def test_info_errorstats_and_resetstat():
