@@ -4,6 +4,7 @@
 #include "effects.h"
 #include "jnl.h"
 #include "server.h"
+#include "snapshot.h"
 #include "tiering.h"
 
 /* A key the server deleted because it expired is recorded as DEL, so that
@@ -20,4 +21,5 @@ void server_register_modules(void)
     tiering_register();
     server_add_cron(tiering_cron);
     jnl_register_config();
+    snapshot_register();
 }
