@@ -24,3 +24,9 @@ TESTS += tests/unit/test_trk
 tests_unit_test_trk_SOURCES = tests/unit/test_trk.c
 tests_unit_test_trk_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_trk_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/test_rdb
+TESTS += tests/unit/test_rdb
+tests_unit_test_rdb_SOURCES = tests/unit/test_rdb.c
+tests_unit_test_rdb_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rdb_LDADD = $(UNIT_LDADD)
