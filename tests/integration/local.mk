@@ -14,3 +14,4 @@ INTEGRATION_TESTS += tests/integration/test_keys.py
 INTEGRATION_TESTS += tests/integration/test_strings.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/harness.py tests/integration/compat.py
+INTEGRATION_TESTS += tests/integration/test_rdb.py
