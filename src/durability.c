@@ -26,6 +26,7 @@
 #include "log.h"
 #include "replay.h"
 #include "server.h"
+#include "snapshot.h"
 #include "trk.h"
 #include "util.h"
 
@@ -34,6 +35,14 @@ static uint64_t cmd_entry_seq;     /* seq of the entry the running command produ
 static char refuse_msg[300];
 
 int durability_enabled(void) { return J != NULL; }
+uint64_t durability_last_seq(void) { return J ? jnl_last_seq(J) : 0; }
+uint64_t durability_durable_seq(void) { return J ? jnl_durable_seq(J) : 0; }
+int durability_wait(uint64_t seq) { return J && seq ? jnl_wait_durable(J, seq) : 0; }
+int durability_trim(uint64_t seq, unsigned *removed)
+{
+    if (removed) *removed = 0;
+    return J ? jnl_trim(J, seq, removed) : 0;
+}
 
 static void on_entry(const char *p, size_t len, void *priv)
 {
@@ -131,6 +140,8 @@ static int replay_cb(void *priv, uint64_t seq, const char *payload, size_t len)
 
 void durability_start(void)
 {
+    /* the snapshot first: the journal replays only what it does not cover */
+    uint64_t snap_seq = snapshot_startup_load();
     if (jnl_cfg.durability == JNL_DURABILITY_NONE) {
         log_msg(LOG_NOTICE, "durability none: no journal, writes are not persisted");
         return;
@@ -146,7 +157,7 @@ void durability_start(void)
     x.start_us = x.last_report_us = x.last_events_us = util_monotonic_us();
     o.replay = replay_cb;
     o.replay_priv = &x;
-    o.replay_after = 0;
+    o.replay_after = snap_seq;
     char err[1024];
     jnl_recovery rep;
     server.loading = 1;
@@ -157,9 +168,18 @@ void durability_start(void)
         if (rc == JNL_EABORT)
             server_die("Journal replay failed at %s. The journal in '%s' does not replay cleanly; "
                        "refusing to start with a partial dataset.", x.err, jnl_cfg.dir);
+        if (rc == JNL_EGAP)
+            server_die("The snapshot '%s' covers the journal up to seq %llu, but the journal in '%s' no longer "
+                       "holds the entries right after it (%s). Refusing to start with a gap in the data.",
+                       server.cfg.dbfilename, (unsigned long long)snap_seq, jnl_cfg.dir, err);
         server_die("Cannot open the journal in '%s': %s%s", jnl_cfg.dir, err,
                    rc == JNL_ECORRUPT ? " (set journal-truncate-corrupt yes to cut the journal there on purpose)" : "");
     }
+    if (snap_seq && rep.next_seq <= snap_seq)
+        server_die("The snapshot '%s' covers the journal up to seq %llu, but the journal in '%s' ends at seq "
+                   "%llu: the journal is missing entries the snapshot holds. Refusing to start.",
+                   server.cfg.dbfilename, (unsigned long long)snap_seq, jnl_cfg.dir,
+                   (unsigned long long)(rep.next_seq - 1));
     double secs = (double)(util_monotonic_us() - x.start_us) / 1e6;
     log_msg(LOG_NOTICE, "Journal loaded: %llu entries (%.1f MB) in %.3f seconds; next seq %llu",
             (unsigned long long)x.entries, (double)x.bytes / 1048576.0, secs,

@@ -17,6 +17,7 @@
 #define DURABILITY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* After listening sockets exist: open/replay the journal.  Exits the
  * process with a message on failure. */
@@ -26,5 +27,13 @@ void durability_stop(void);
 /* INFO "journal" section lines ("field:value\r\n"). */
 size_t durability_info(char *buf, size_t cap);
 int durability_enabled(void);
+/* For snapshots: the last seq appended (what a snapshot taken now covers),
+ * the durable seq, a blocking wait until seq is durable (SAVE; 0 ok), and
+ * trimming of segments a published snapshot covers.  All return 0 / do
+ * nothing with `durability none`. */
+uint64_t durability_last_seq(void);
+uint64_t durability_durable_seq(void);
+int durability_wait(uint64_t seq);
+int durability_trim(uint64_t seq, unsigned *removed);
 
 #endif

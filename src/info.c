@@ -7,6 +7,7 @@
  */
 #include "config.h"
 #include "info.h"
+#include "snapshot.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -219,6 +220,9 @@ static void sec_memory(info_buf *b)
 
 static void sec_persistence(info_buf *b)
 {
+    char rdb[2048];
+    size_t n = rdb_info(rdb, sizeof(rdb));
+    rdb[n] = '\0';
     info_addf(b,
               "loading:%d\r\n"
               "async_loading:0\r\n"
@@ -228,16 +232,7 @@ static void sec_persistence(info_buf *b)
               "current_fork_perc:0.00\r\n"
               "current_save_keys_processed:0\r\n"
               "current_save_keys_total:0\r\n"
-              "rdb_changes_since_last_save:%llu\r\n"
-              "rdb_bgsave_in_progress:0\r\n"
-              "rdb_last_save_time:%lld\r\n"
-              "rdb_last_bgsave_status:ok\r\n"
-              "rdb_last_bgsave_time_sec:-1\r\n"
-              "rdb_current_bgsave_time_sec:-1\r\n"
-              "rdb_saves:0\r\n"
-              "rdb_last_cow_size:0\r\n"
-              "rdb_last_load_keys_expired:0\r\n"
-              "rdb_last_load_keys_loaded:0\r\n"
+              "%s"
               "aof_enabled:0\r\n"
               "aof_rewrite_in_progress:0\r\n"
               "aof_rewrite_scheduled:0\r\n"
@@ -250,7 +245,7 @@ static void sec_persistence(info_buf *b)
               "aof_last_cow_size:0\r\n"
               "module_fork_in_progress:0\r\n"
               "module_fork_last_cow_size:0\r\n",
-              server.loading, (unsigned long long)server.dirty, (long long)(server.start_ms / 1000));
+              server.loading, rdb);
 }
 
 static void sec_stats(info_buf *b)

@@ -82,3 +82,4 @@ CORE_LIBS = src/libtierdb_core.a $(PM_LIBS) $(TIER_LIBS) $(LZF_LIBS) -lpthread -
 bin_PROGRAMS += tierdb-server
 tierdb_server_SOURCES = src/main.c
 tierdb_server_LDADD = $(CORE_LIBS)
+src_libtierdb_core_a_SOURCES += src/rdb.c src/rdb.h src/snapshot.c src/snapshot.h src/cmds_rdb.def

@@ -6,6 +6,7 @@
 #include "effects.h"
 #include "jnl.h"
 #include "server.h"
+#include "snapshot.h"
 #include "tiering.h"
 #include "t_hash.h"
 #include "t_list.h"
@@ -49,4 +50,5 @@ void server_register_modules(void)
     slowlog_register_compat_configs();
     t_set_register();
     t_zset_register();
+    snapshot_register();
 }

@@ -116,20 +116,6 @@ static void get_octal_perm(const cfg_entry *e, char *buf, size_t cap)
     snprintf(buf, cap, "%o", (unsigned)server.cfg.unixsocketperm);
 }
 
-static int set_save(const cfg_entry *e, const char *val, const char **err)
-{
-    /* Accepted for compatibility; snapshots are configured by the snapshot module. */
-    (void)e; (void)err;
-    static char saved[256];
-    snprintf(saved, sizeof(saved), "%s", val);
-    return 0;
-}
-static void get_save(const cfg_entry *e, char *buf, size_t cap)
-{
-    (void)e;
-    snprintf(buf, cap, "%s", "");
-}
-
 static int apply_loglevel(const cfg_entry *e, const char **err)
 {
     (void)e; (void)err;
@@ -182,7 +168,6 @@ static const cfg_entry server_configs[] = {
     {.name = "maxmemory-policy", .type = CFG_ENUM, .ptr = &server.cfg.maxmemory_policy, .enum_names = policy_names, .defval = "noeviction"},
     {.name = "slowlog-log-slower-than", .type = CFG_LL, .ptr = &server.cfg.slowlog_log_slower_than, .min = -1, .max = LLONG_MAX, .defval = "10000"},
     {.name = "slowlog-max-len", .type = CFG_LL, .ptr = &server.cfg.slowlog_max_len, .min = 0, .max = LONG_MAX, .defval = "128"},
-    {.name = "save", .type = CFG_SPECIAL, .flags = CFG_MULTI_ARG, .set = set_save, .get = get_save, .defval = ""},
     {.name = "hash-max-listpack-entries", .alias = "hash-max-ziplist-entries", .type = CFG_LL, .ptr = &server.cfg.hash_max_listpack_entries, .min = 0, .max = LLONG_MAX, .defval = "128"},
     {.name = "hash-max-listpack-value", .alias = "hash-max-ziplist-value", .type = CFG_LL, .ptr = &server.cfg.hash_max_listpack_value, .min = 0, .max = LLONG_MAX, .defval = "64"},
     {.name = "set-max-intset-entries", .type = CFG_LL, .ptr = &server.cfg.set_max_intset_entries, .min = 0, .max = LLONG_MAX, .defval = "512"},

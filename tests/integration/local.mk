@@ -20,3 +20,4 @@ EXTRA_DIST += tests/integration/redis_compare.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/harness.py tests/integration/compat.py
 EXTRA_DIST += tests/integration/resp_compare.py
+INTEGRATION_TESTS += tests/integration/test_rdb.py

@@ -45,3 +45,9 @@ tests_unit_test_intset_LDADD = $(UNIT_LDADD)
 tests_unit_test_zset_SOURCES = tests/unit/test_zset.c
 tests_unit_test_zset_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_zset_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/test_rdb
+TESTS += tests/unit/test_rdb
+tests_unit_test_rdb_SOURCES = tests/unit/test_rdb.c
+tests_unit_test_rdb_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rdb_LDADD = $(UNIT_LDADD)

@@ -1,0 +1,41 @@
+/* snapshot.h -- RDB snapshots in the server: SAVE, BGSAVE (fork), LASTSAVE,
+ * `save` rules, DUMP/RESTORE, start-up loading and the INFO fields.
+ *
+ * What it promises
+ *   - A snapshot covers the journal up to seq S (all entries appended
+ *     before the fork) and records S as the aux field tierdb-seq.  The file
+ *     is published (renamed over dbfilename, directory fsynced) only once
+ *     the journal is durable up to S, so a published snapshot never runs
+ *     ahead of the journal; then journal segments it covers are trimmed.
+ *   - BGSAVE forks; the child writes and fsyncs a temp file and exits; the
+ *     parent reaps it from cron (waitpid WNOHANG).  While a child runs,
+ *     dict resizing and tier migration are paused.  A kill at any point
+ *     leaves the previous snapshot intact.
+ *   - PMem that is a shared file mapping (fsdax, tier_pmem_fork_safe() ==
+ *     0) is not copied on write by fork, so a fork child could see later
+ *     writes.  Then BGSAVE is refused with an error naming the reason, and
+ *     the `save` rules save in process (blocking, like SAVE): a snapshot
+ *     never mixes moments.
+ *   - Start-up loads dbfilename (if present) before the journal; a corrupt
+ *     or truncated file stops start-up with file, offset and reason.
+ * Main thread only (the fork child only writes the file).
+ */
+#ifndef SNAPSHOT_H
+#define SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Config entries and cron hook (from server_register_modules). */
+void snapshot_register(void);
+/* Load the RDB file at start-up; returns the journal seq it covers (0 if
+ * none).  Dies with a message on a bad file. */
+uint64_t snapshot_startup_load(void);
+/* INFO lines ("field:value\r\n"): the persistence section's rdb_* fields
+ * plus latest_fork_usec (Redis prints that one under "stats"). */
+size_t rdb_info(char *buf, size_t cap);
+/* Blocking save (SHUTDOWN SAVE and the like): 0 ok, -1 failed (logged). */
+int snapshot_save_now(void);
+int snapshot_child_running(void);
+
+#endif
