@@ -24,3 +24,6 @@ CORE_LIBS = src/libtierdb_core.a $(PM_LIBS) $(TIER_LIBS) $(LZF_LIBS) -lpthread -
 bin_PROGRAMS += tierdb-server
 tierdb_server_SOURCES = src/main.c
 tierdb_server_LDADD = $(CORE_LIBS)
+src_libtierdb_core_a_SOURCES += src/blocked.c src/blocked.h
+src_libtierdb_core_a_SOURCES += src/t_multi.c src/multi.h src/cmds_multi.def
+src_libtierdb_core_a_SOURCES += src/t_pubsub.c src/pubsub.h src/cmds_pubsub.def

@@ -104,5 +104,8 @@ void server_bytes_human(char *buf, size_t cap, unsigned long long n);
 void server_die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 /* Prepare for exit: close listeners, remove pidfile/socket. */
 void server_prepare_shutdown(void);
+/* Modules' periodic work: every cron tick, and before each loop sleep. */
+void server_add_cron(void (*fn)(void));
+void server_add_before_sleep(void (*fn)(void));
 
 #endif
