@@ -13,3 +13,8 @@ tests_unit_test_util_SOURCES = tests/unit/test_util.c
 tests_unit_test_util_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_util_LDADD = $(UNIT_LDADD)
 include tests/unit/allocator.mk
+check_PROGRAMS += tests/unit/test_blocked
+TESTS += tests/unit/test_blocked
+tests_unit_test_blocked_SOURCES = tests/unit/test_blocked.c
+tests_unit_test_blocked_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_blocked_LDADD = $(UNIT_LDADD)
