@@ -13,6 +13,7 @@
  *     client-output-buffer-limit applies to it.
  * Main thread only.
  */
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -320,7 +321,11 @@ static void reply_channels(client *c, const arg *pat)
 
 static void subcmd_arity(client *c)
 {
-    reply_errorf(c, "ERR wrong number of arguments for 'pubsub|%.*s' command", (int)c->argv[1].len, c->argv[1].p);
+    char name[16];
+    size_t n = c->argv[1].len < sizeof(name) - 1 ? c->argv[1].len : sizeof(name) - 1;
+    for (size_t i = 0; i < n; i++) name[i] = (char)tolower((unsigned char)c->argv[1].p[i]);
+    name[n] = '\0';
+    reply_errorf(c, "ERR wrong number of arguments for 'pubsub|%s' command", name);
 }
 
 /* PUBSUB CHANNELS|NUMPAT|NUMSUB|SHARDCHANNELS|SHARDNUMSUB|HELP */

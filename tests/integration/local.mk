@@ -7,3 +7,5 @@ AM_TESTS_ENVIRONMENT = TIERDB_SERVER=$(abs_top_builddir)/tierdb-server; export T
 INTEGRATION_TESTS = tests/integration/test_basic.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/harness.py
+INTEGRATION_TESTS += tests/integration/test_multi.py tests/integration/test_pubsub.py
+EXTRA_DIST += tests/integration/resp.py
