@@ -46,4 +46,16 @@ void blk_serve_ready(void);
 void blk_handle_timeouts(void);
 uint64_t blk_blocked_clients(void);
 
+/* Added by the blocking module itself: */
+/* SWAPDB: signal every blocked-on key that now exists in d. */
+void blk_signal_db_keys(struct db *d);
+/* Answer c's timeout now (null reply) and resume its pipeline. */
+void blk_timeout_client(client *c);
+/* Registered from modules.c: disconnect clean-up, before_sleep work. */
+void blk_client_freed(client *c);
+void blk_before_sleep(void);
+/* How a woken client's command is re-run (default: cmd_call); unit tests
+ * replace it to drive the module with fake clients. */
+extern void (*blk_run_command)(client *c);
+
 #endif

@@ -19,6 +19,13 @@
 
 void slowlog_record(client *c, cmd *cm, int64_t dur_us);
 
+/* An id that cannot be a C name of its own (EXEC: cmd_exec is the
+ * dispatcher's) gives its entry .name itself, overriding #id. */
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Winitializer-overrides"
+#else
+#pragma GCC diagnostic ignored "-Woverride-init"
+#endif
 #define CMD(id, ...) {.name = #id, .proc = cmd_##id, __VA_ARGS__},
 static cmd cmd_table[] = {
 #include "cmd_table.def"
@@ -109,7 +116,8 @@ static void reply_unknown(client *c)
 
 static int is_pubsub_allowed(const cmd *cm)
 {
-    return (cm->flags & CMD_PUBSUB) || !strcmp(cm->name, "ping") || !strcmp(cm->name, "quit") || !strcmp(cm->name, "reset");
+    /* PUBLISH and PUBSUB are pub/sub commands but not allowed there */
+    return ((cm->flags & CMD_PUBSUB) && strstr(cm->name, "subscribe")) || !strcmp(cm->name, "ping") || !strcmp(cm->name, "quit") || !strcmp(cm->name, "reset");
 }
 
 void cmd_exec(client *c, cmd *cm)
@@ -150,6 +158,7 @@ void cmd_call(client *c)
     c->cmd = cm;
     if (!cm) {
         reply_unknown(c);
+        if (c->flags & CF_MULTI) c->flags |= CF_DIRTY_EXEC;
         server.stat_unexpected_errors++;
         return;
     }
@@ -161,6 +170,7 @@ void cmd_call(client *c)
     }
     if (!c->authenticated && !(cm->flags & CMD_NO_AUTH) && server.cfg.requirepass && *server.cfg.requirepass) {
         cm->rejected++;
+        if (c->flags & CF_MULTI) c->flags |= CF_DIRTY_EXEC;
         reply_error(c, "NOAUTH Authentication required.");
         return;
     }

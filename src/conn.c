@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 
+#include "blocked.h"
 #include "cmd.h"
 #include "log.h"
 #include "server.h"
@@ -92,6 +93,9 @@ static void unlink_pending(client *c)
 
 /* Hooks other modules set to clean their per-client state. */
 void (*conn_free_hook)(client *c);
+static void (*free_hooks[16])(client *c);
+static int nfree_hooks;
+void conn_add_free_hook(void (*fn)(client *c)) { if (nfree_hooks < 16) free_hooks[nfree_hooks++] = fn; }
 
 void monitor_forget(client *c);
 
@@ -99,6 +103,7 @@ void conn_free(client *c)
 {
     if (conn_free_hook) conn_free_hook(c);
     monitor_forget(c);
+    for (int i = 0; i < nfree_hooks; i++) free_hooks[i](c);
     if (c->flags & CF_IN_FREE_LIST) close_vec_remove(c);
     if (c->fd >= 0) {
         ev_del(server.loop, c->fd, EV_READABLE | EV_WRITABLE);
@@ -353,6 +358,7 @@ void conn_process_input(client *c)
         c->flags &= ~CF_PROTECTED;
         conn_current = NULL;
         if (!(c->flags & CF_BLOCKED)) conn_reset_args(c);
+        blk_serve_ready();
     }
     /* compact: keep only the unparsed tail (no command in flight uses qbuf) */
     if (c->qpos > 0 && !(c->flags & CF_BLOCKED)) {

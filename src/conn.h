@@ -112,6 +112,9 @@ client *conn_create(int fd, int flags);
 void conn_free(client *c);
 void conn_close_async(client *c);
 void conn_free_pending(void);            /* frees clients marked CF_CLOSE_ASAP */
+/* Modules clean their per-client state here (called first in conn_free,
+ * in registration order). */
+void conn_add_free_hook(void (*fn)(client *c));
 /* Accept handlers for the listening sockets. */
 void conn_accept_tcp(struct ev_loop *l, int fd, void *priv, int mask);
 void conn_accept_unix(struct ev_loop *l, int fd, void *priv, int mask);

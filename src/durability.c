@@ -187,6 +187,7 @@ void durability_start(void)
     /* everything replayed is durable by definition */
     trk_init();
     trk_durable(jnl_durable_seq(J));
+    conn_add_free_hook(trk_client_gone);   /* a gone client's holds must not dangle */
     fx_consumer = on_entry;
     fx_key_consumer = on_key;
     cmd_after_durability = after_command;

@@ -103,6 +103,14 @@ void fx_entry_end(void)
     finish_entry();
 }
 
+void fx_entry_drop(void)
+{
+    if (depth != 1) return;
+    len = 0;
+    entry_records = 0;
+    last_db = -1;   /* a dropped SELECT must be written again */
+}
+
 void fx_cmd_begin(client *c)
 {
     (void)c;

@@ -43,6 +43,9 @@ void fx_suppress(client *c);
 /* Entries: a MULTI/EXEC or a script groups records into one entry. */
 void fx_entry_begin(void);
 void fx_entry_end(void);
+/* Forget the records of the outermost entry being built (EXEC that
+ * changed nothing drops its MULTI record). */
+void fx_entry_drop(void);
 
 /* Consumer side (the journal): take every finished entry since the last
  * call as one buffer of RESP text; *nentries counts entries.  The buffer

@@ -30,7 +30,6 @@ src_libtierdb_core_a_SOURCES = \
 	src/t_list.h \
 	src/t_hash.c \
 	src/t_hash.h \
-	src/blocked_weak_list.c \
 	src/cmds_conn.def \
 	src/cmds_set.def \
 	src/cmds_zset.def \
@@ -56,7 +55,6 @@ src_libtierdb_core_a_SOURCES = \
 	src/t_string.c \
 	src/t_keys.c \
 	src/t_bitops.c \
-	src/blocked_weak.c \
 	src/t_server.c \
 	src/info.c \
 	src/info.h \
@@ -73,8 +71,7 @@ src_libtierdb_core_a_SOURCES = \
 	src/t_set.h \
 	src/zset.c \
 	src/zset.h \
-	src/t_zset.c \
-	src/blocked_weak_zset.c
+	src/t_zset.c
 src_libtierdb_core_a_CFLAGS = $(AM_CFLAGS) $(JEMALLOC_CFLAGS)
 
 CORE_LIBS = src/libtierdb_core.a $(PM_LIBS) $(TIER_LIBS) $(LZF_LIBS) -lpthread -lm
@@ -83,3 +80,6 @@ bin_PROGRAMS += tierdb-server
 tierdb_server_SOURCES = src/main.c
 tierdb_server_LDADD = $(CORE_LIBS)
 src_libtierdb_core_a_SOURCES += src/rdb.c src/rdb.h src/snapshot.c src/snapshot.h src/cmds_rdb.def
+src_libtierdb_core_a_SOURCES += src/blocked.c src/blocked.h
+src_libtierdb_core_a_SOURCES += src/t_multi.c src/multi.h src/cmds_multi.def
+src_libtierdb_core_a_SOURCES += src/t_pubsub.c src/pubsub.h src/cmds_pubsub.def

@@ -1,10 +1,13 @@
 /* modules.c -- the one place that wires modules into the server: each
  * registers its config entries and hooks here, in a fixed order. */
+#include "blocked.h"
 #include "db.h"
 #include "durability.h"
 #include "info.h"
 #include "effects.h"
 #include "jnl.h"
+#include "multi.h"
+#include "pubsub.h"
 #include "server.h"
 #include "snapshot.h"
 #include "tiering.h"
@@ -51,4 +54,9 @@ void server_register_modules(void)
     t_set_register();
     t_zset_register();
     snapshot_register();
+    conn_add_free_hook(blk_client_freed);
+    server_add_cron(blk_handle_timeouts);
+    server_add_before_sleep(blk_before_sleep);
+    multi_init();
+    pubsub_init();
 }

@@ -107,5 +107,8 @@ void server_add_cron(void (*fn)(void));
 void server_add_before_sleep(void (*fn)(void));
 /* Prepare for exit: close listeners, remove pidfile/socket. */
 void server_prepare_shutdown(void);
+/* Modules' periodic work: every cron tick, and before each loop sleep. */
+void server_add_cron(void (*fn)(void));
+void server_add_before_sleep(void (*fn)(void));
 
 #endif

@@ -99,10 +99,13 @@ static int parse_flush_mode(client *c)
 
 /* Hook so WATCH and others learn about whole-db flushes. */
 void (*keys_flush_hook)(int dbid);
+/* Before the keys go (WATCH needs to know which watched keys existed). */
+void (*keys_before_flush_hook)(db *d);
 
 void flush_db(db *d)
 {
     uint64_t n = db_size(d);
+    if (keys_before_flush_hook) keys_before_flush_hook(d);
     db_clear(d);
     server_dirty(n ? n : 1);
     if (keys_flush_hook) keys_flush_hook(d->id);

@@ -21,3 +21,6 @@ TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/harness.py tests/integration/compat.py
 EXTRA_DIST += tests/integration/resp_compare.py
 INTEGRATION_TESTS += tests/integration/test_rdb.py
+EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/harness.py
+INTEGRATION_TESTS += tests/integration/test_multi.py tests/integration/test_pubsub.py
+EXTRA_DIST += tests/integration/resp.py
