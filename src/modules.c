@@ -4,6 +4,9 @@
 #include "db.h"
 #include "durability.h"
 #include "info.h"
+#include "blocked.h"
+#include "multi.h"
+#include "pubsub.h"
 #include "effects.h"
 #include "jnl.h"
 #include "multi.h"
@@ -39,8 +42,25 @@ static void info_journal(info_buf *b)
     if (durability_info(buf, sizeof(buf)) > 0) info_addf(b, "%s", buf);
 }
 
+extern void (*keys_swapdb_hook)(int id1, int id2);
+extern void (*keys_before_swapdb_hook)(db *x, db *y);
+void client_add_reset_hook(void (*fn)(client *c));
+
+/* SWAPDB changes every key of both databases: WATCHers of keys whose value
+ * changes are spoiled (decided before the swap), and clients blocked on keys
+ * of either database may now be served. */
+static void swapdb_after(int a, int b)
+{
+    blk_signal_db_keys(&server.dbs[a]);
+    blk_signal_db_keys(&server.dbs[b]);
+}
+
 void server_register_modules(void)
 {
+    keys_before_swapdb_hook = multi_touch_swapdb;
+    keys_swapdb_hook = swapdb_after;
+    client_add_reset_hook(multi_reset_client);
+    client_add_reset_hook(pubsub_reset_client);
     info_register_section("memory", info_tiering, 1);
     info_register_section("journal", info_journal, 1);
     db_set_expired_hook(expired_to_effects);

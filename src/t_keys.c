@@ -364,6 +364,7 @@ void cmd_move(client *c)
  * clients, WATCH): called after SWAPDB exchanged the contents of two
  * databases, so they can re-check the keys they wait on or watch. */
 void (*keys_swapdb_hook)(int id1, int id2);
+void (*keys_before_swapdb_hook)(db *x, db *y);
 
 /* SWAPDB index1 index2 */
 void cmd_swapdb(client *c)
@@ -377,6 +378,7 @@ void cmd_swapdb(client *c)
         /* Clients hold &server.dbs[i]: exchanging the contents keeps every
          * client on its database number, as Redis does.  The dict and the
          * TTL array are self-contained, so a struct swap moves them whole. */
+        if (keys_before_swapdb_hook) keys_before_swapdb_hook(x, y);
         db t = *x;
         *x = *y;
         *y = t;

@@ -17,6 +17,7 @@ INTEGRATION_TESTS += tests/integration/test_protocol.py tests/integration/test_s
 EXTRA_DIST += tests/integration/rawsock.py
 INTEGRATION_TESTS += tests/integration/test_sets.py tests/integration/test_zsets.py
 EXTRA_DIST += tests/integration/redis_compare.py
+INTEGRATION_TESTS += tests/integration/test_blocking.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/harness.py tests/integration/compat.py
 EXTRA_DIST += tests/integration/resp_compare.py
