@@ -458,10 +458,8 @@ char *info_generate(int n, const char *const *names, const size_t *lens)
         int want = everything || all || named(n, names, lens, s->name) || (deflt && s->in_default);
         if (!want) continue;
         if (sections++) info_addf(&b, "\r\n");
-        char title[32];
-        snprintf(title, sizeof(title), "%s", s->name);
-        title[0] = (char)toupper((unsigned char)title[0]);
-        info_addf(&b, "# %s\r\n", title);
+        /* "journal" -> "# Journal" */
+        info_addf(&b, "# %c%s\r\n", toupper((unsigned char)s->name[0]), s->name + 1);
         ext_fields(&b, s->name);
     }
     return b.p;
