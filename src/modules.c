@@ -18,6 +18,7 @@
 #include "t_list.h"
 #include "t_set.h"
 #include "zset.h"
+#include "rdb_types.h"
 
 /* A key the server deleted because it expired is recorded as DEL, so that
  * replaying the journal never depends on the clock. */
@@ -74,6 +75,7 @@ void server_register_modules(void)
     t_set_register();
     t_zset_register();
     snapshot_register();
+    rdb_types_register();
     conn_add_free_hook(blk_client_freed);
     server_add_cron(blk_handle_timeouts);
     server_add_before_sleep(blk_before_sleep);
