@@ -521,8 +521,38 @@ void cmd_restore(client *c)
 
 /* ---- registration --------------------------------------------------------------- */
 
+/* SHUTDOWN as Redis: save when told to (SAVE), or by default when save
+ * rules exist; NOSAVE never saves.  A BGSAVE in flight is abandoned first
+ * (its temp file removed): the blocking save supersedes it. */
+extern int (*shutdown_hook)(int save);
+static int shutdown_save(int save)
+{
+    if (save == 0 || (save < 0 && S.nrules == 0)) return 0;
+    if (S.child > 0) {
+        log_msg(LOG_WARNING, "There is a child saving an .rdb. Killing it!");
+        kill(S.child, SIGKILL);
+        while (waitpid(S.child, NULL, 0) < 0 && errno == EINTR) {}
+        if (S.cow_pipe >= 0) close(S.cow_pipe);
+        S.cow_pipe = -1;
+        S.child = -1;
+        resume_parent_work();
+        finish_bgsave(0);
+    } else if (S.pending_publish) {
+        S.pending_publish = 0;
+        unlink(S.child_tmp);
+    }
+    log_msg(LOG_NOTICE, "Saving the final RDB snapshot before exiting.");
+    if (snapshot_save_now() < 0) {
+        log_msg(LOG_WARNING, "Error trying to save the DB, can't exit.");
+        return -1;
+    }
+    log_msg(LOG_NOTICE, "DB saved on disk");
+    return 0;
+}
+
 void snapshot_register(void)
 {
     cfg_register(snapshot_configs, sizeof(snapshot_configs) / sizeof(snapshot_configs[0]));
+    shutdown_hook = shutdown_save;
     server_add_cron(snapshot_cron);
 }

@@ -274,18 +274,22 @@ void cmd_config(client *c)
 }
 
 /* SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT] */
-void (*shutdown_hook)(int save);
+int (*shutdown_hook)(int save);      /* -1: the save failed (snapshot.c) */
 void cmd_shutdown(client *c)
 {
-    int save = -1;
+    int save = -1, force = 0;
     for (int i = 1; i < c->argc; i++) {
         if (ARGEQ(c->argv[i], "nosave")) save = 0;
         else if (ARGEQ(c->argv[i], "save")) save = 1;
-        else if (ARGEQ(c->argv[i], "now") || ARGEQ(c->argv[i], "force")) continue;
+        else if (ARGEQ(c->argv[i], "force")) force = 1;
+        else if (ARGEQ(c->argv[i], "now")) continue;
         else if (ARGEQ(c->argv[i], "abort")) { reply_error(c, "ERR No shutdown in progress."); return; }
         else { reply_err_syntax(c); return; }
     }
-    if (shutdown_hook) shutdown_hook(save);
+    if (shutdown_hook && shutdown_hook(save) < 0 && !force) {
+        reply_error(c, "ERR Errors trying to SHUTDOWN. Check logs.");
+        return;
+    }
     log_msg(LOG_WARNING, "User requested shutdown...");
     server.shutdown_asap = 1;
     c->flags |= CF_CLOSE_AFTER_REPLY | CF_REPLY_OFF;
