@@ -9,12 +9,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "db.h"
+#include "intset.h"
 #include "rdb.h"
+#include "rdb_listpack.h"
+#include "rdb_types.h"
+#include "server.h"
+#include "t_hash.h"
+#include "t_list.h"
+#include "t_set.h"
 #include "tier.h"
+#include "zset.h"
 
 static void mem_writer(rdb_writer *w, int compress)
 {
@@ -259,9 +268,310 @@ static void test_dump_payload(void **state)
     kv_free(e);
 }
 
+
+/* ---- collection types --------------------------------------------------------- */
+
+static void test_redis_listpack_bytes(void **state)
+{
+    (void)state;
+    rlp_buf b;
+    rlp_init(&b);
+    rlp_begin(&b);
+    rlp_add(&b, "ab", 2);
+    rlp_add(&b, "12", 2);
+    rlp_add(&b, "-5000", 5);
+    rlp_add(&b, "-100", 4);
+    rlp_add(&b, "007", 3);
+    size_t len;
+    const unsigned char *p = rlp_finish(&b, &len);
+    static const unsigned char want[] = {0x19, 0, 0, 0, 5, 0, 0x82, 'a', 'b', 3, 0x0C, 1, 0xF1, 0x78, 0xEC, 3,
+                                         0xDF, 0x9C, 2, 0x83, '0', '0', '7', 4, 0xFF};
+    assert_int_equal(len, sizeof(want));
+    assert_memory_equal(p, want, sizeof(want));
+    /* and back */
+    rlp_iter it;
+    rlp_elem e;
+    assert_int_equal(rlp_iter_init(&it, p, len), 0);
+    const char *exp[] = {"ab", "12", "-5000", "-100", "007"};
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(rlp_iter_next(&it, &e), 1);
+        assert_int_equal(e.len, strlen(exp[i]));
+        assert_memory_equal(e.s, exp[i], e.len);
+    }
+    assert_int_equal(rlp_iter_next(&it, &e), 0);
+    /* a long string: 12-bit and 32-bit lengths, multi-byte backlen */
+    static char big[5000];
+    memset(big, 'x', sizeof(big));
+    rlp_begin(&b);
+    rlp_add(&b, big, 200);
+    rlp_add(&b, big, 5000);
+    rlp_add_ll(&b, INT64_MIN);
+    p = rlp_finish(&b, &len);
+    assert_int_equal(p[6], 0xE0);
+    assert_int_equal(p[7], 200);
+    assert_int_equal(p[6 + 2 + 200], 1);          /* backlen 202 = 1<<7 | 74 */
+    assert_int_equal(p[6 + 2 + 200 + 1], 74 | 128);
+    assert_int_equal(rlp_iter_init(&it, p, len), 0);
+    assert_int_equal(rlp_iter_next(&it, &e), 1);
+    assert_int_equal(e.len, 200);
+    assert_int_equal(rlp_iter_next(&it, &e), 1);
+    assert_int_equal(e.len, 5000);
+    assert_int_equal(rlp_iter_next(&it, &e), 1);
+    assert_true(e.is_int && e.ll == INT64_MIN);
+    assert_int_equal(rlp_iter_next(&it, &e), 0);
+    /* corruption is caught */
+    unsigned char bad[64];
+    rlp_begin(&b);
+    rlp_add(&b, "ab", 2);
+    p = rlp_finish(&b, &len);
+    memcpy(bad, p, len);
+    bad[9] = 9;                                   /* wrong backlen */
+    assert_int_equal(rlp_iter_init(&it, bad, len), 0);
+    assert_int_equal(rlp_iter_next(&it, &e), -1);
+    memcpy(bad, p, len);
+    bad[4] = 2;                                   /* wrong count */
+    assert_int_equal(rlp_iter_init(&it, bad, len), 0);
+    assert_int_equal(rlp_iter_next(&it, &e), 1);
+    assert_int_equal(rlp_iter_next(&it, &e), -1);
+    assert_int_equal(rlp_iter_init(&it, bad, len - 1), -1);
+    rlp_release(&b);
+}
+
+static void test_redis_intset_and_ziplist_bytes(void **state)
+{
+    (void)state;
+    rlp_buf b;
+    rlp_init(&b);
+    rlp_intset_begin(&b, 4);
+    rlp_intset_add(&b, -70000);
+    rlp_intset_add(&b, 1);
+    rlp_intset_add(&b, 2);
+    size_t len;
+    const unsigned char *p = rlp_intset_finish(&b, &len);
+    static const unsigned char want[] = {4, 0, 0, 0, 3, 0, 0, 0, 0x90, 0xEE, 0xFE, 0xFF, 1, 0, 0, 0, 2, 0, 0, 0};
+    assert_int_equal(len, sizeof(want));
+    assert_memory_equal(p, want, len);
+    int w;
+    uint32_t n;
+    const char *why;
+    assert_int_equal(rintset_check(p, len, &w, &n, &why), 0);
+    assert_int_equal(w, 4);
+    assert_int_equal(n, 3);
+    assert_true(rintset_get(p, w, 0) == -70000);
+    unsigned char unsorted[sizeof(want)];
+    memcpy(unsorted, want, sizeof(want));
+    unsorted[12] = 0xF0;
+    assert_int_equal(rintset_check(unsorted, len, &w, &n, &why), -1);
+    rlp_release(&b);
+
+    /* ziplist ["a", 5 (immediate), 300 (int16)] as Redis <= 6 wrote it */
+    static const unsigned char zl[] = {20, 0, 0, 0, 15, 0, 0, 0, 3, 0, 0, 0x01, 'a', 3, 0xF6, 2, 0xC0, 0x2C, 0x01, 0xFF};
+    rlp_iter it;
+    rlp_elem e;
+    assert_int_equal(rzl_iter_init(&it, zl, sizeof(zl)), 0);
+    assert_int_equal(rlp_iter_next(&it, &e), 1);
+    assert_memory_equal(e.s, "a", 1);
+    assert_int_equal(rlp_iter_next(&it, &e), 1);
+    assert_true(e.is_int && e.ll == 5);
+    assert_int_equal(rlp_iter_next(&it, &e), 1);
+    assert_true(e.is_int && e.ll == 300);
+    assert_int_equal(rlp_iter_next(&it, &e), 0);
+}
+
+/* DUMP + RESTORE of e; checks type byte and that the encoding survives. */
+static kv *dump_restore(const kv *e, int want_type)
+{
+    unsigned char *p;
+    size_t len;
+    assert_int_equal(rdb_dump(e, &p, &len), 0);
+    assert_int_equal(p[0], want_type);
+    int bad;
+    char err[256];
+    kv *r = rdb_restore(p, len, "r", 1, &bad, err, sizeof(err));
+    if (!r) fail_msg("restore: %s", err);
+    assert_int_equal(r->type, e->type);
+    assert_int_equal(r->enc, e->enc);
+    /* every truncation of the value is refused */
+    for (size_t cut = 1; cut + 10 < len; cut += 1 + len / 64) {
+        unsigned char *q = malloc(cut + 10);
+        memcpy(q, p, cut);
+        memcpy(q + cut, p + len - 10, 2);
+        uint64_t crc = rdb_crc64(0, q, cut + 2);
+        for (int i = 0; i < 8; i++) q[cut + 2 + i] = (unsigned char)(crc >> (8 * i));
+        kv *x = rdb_restore(q, cut + 10, "r", 1, &bad, err, sizeof(err));
+        assert_null(x);
+        free(q);
+    }
+    rdb_dump_free(p, len);
+    return r;
+}
+
+static int collect(void *priv, const char *s, size_t len)
+{
+    char *out = priv;
+    strncat(out, s, len);
+    strcat(out, ",");
+    return 0;
+}
+
+static void test_list_round_trip(void **state)
+{
+    (void)state;
+    for (int big = 0; big < 2; big++) {
+        quicklist *ql = list_new();
+        char want[65536] = "", got[65536] = "";
+        int n = big ? 1000 : 5;
+        for (int i = 0; i < n; i++) {
+            char b[32];
+            int l = i % 3 ? snprintf(b, sizeof(b), "%d", i * 1000 - 7) : snprintf(b, sizeof(b), "e%d", i);
+            list_append(ql, b, (size_t)l);
+        }
+        list_foreach(ql, collect, want);
+        kv *e = list_kv_new("l", 1, ql);
+        kv *r = dump_restore(e, RDB_TYPE_LIST_QUICKLIST_2);
+        list_foreach(r->ptr, collect, got);
+        assert_string_equal(want, got);
+        assert_true(ql_validate(r->ptr));
+        kv_free(r);
+        kv_free(e);
+    }
+}
+
+static int hcollect(void *priv, const char *f, size_t fl, const char *v, size_t vl)
+{
+    hash_ref *h = priv;
+    const char *x;
+    size_t xl;
+    char ib[32];
+    assert_int_equal(hash_get(h, f, fl, &x, &xl, ib), 1);
+    assert_int_equal(xl, vl);
+    assert_memory_equal(x, v, vl);
+    return 0;
+}
+
+static void test_hash_round_trip(void **state)
+{
+    (void)state;
+    for (int big = 0; big < 2; big++) {
+        hash_ref h = hash_new();
+        for (int i = 0; i < (big ? 100 : 4); i++) {
+            char f[32], v[32];
+            hash_set(&h, f, (size_t)snprintf(f, sizeof(f), "f%d", i), v, (size_t)snprintf(v, sizeof(v), "%d", i * 77));
+        }
+        assert_int_equal(h.enc, big ? ENC_HT : ENC_LISTPACK);
+        kv *e = hash_kv_new("h", 1, h);
+        kv *r = dump_restore(e, big ? RDB_TYPE_HASH : RDB_TYPE_HASH_LISTPACK);
+        hash_ref rh = {r->enc, r->ptr};
+        assert_int_equal(hash_len(&rh), hash_len(&h));
+        hash_foreach(&rh, hcollect, &h);
+        kv_free(r);
+        kv_free(e);
+    }
+}
+
+static void test_set_round_trip(void **state)
+{
+    (void)state;
+    for (int kind = 0; kind < 3; kind++) {
+        setval s;
+        int n = kind == 2 ? 600 : 50;
+        for (int i = 0; i < n; i++) {
+            char b[32];
+            int l = kind == 1 ? snprintf(b, sizeof(b), "m%d", i) : snprintf(b, sizeof(b), "%d", i * 100003 - 5);
+            if (!i) setval_new(&s, b, (size_t)l);
+            setval_add(&s, b, (size_t)l);
+        }
+        assert_int_equal(s.enc, kind == 0 ? ENC_INTSET : ENC_HT);
+        kv *e = kv_new("s", 1, OBJ_SET, s.enc, s.ptr);
+        kv *r = dump_restore(e, kind == 0 ? RDB_TYPE_SET_INTSET : RDB_TYPE_SET);
+        setval rs = {r->enc, r->ptr};
+        assert_int_equal(setval_size(&rs), setval_size(&s));
+        setval_iter it;
+        setval_iter_init(&it, &s);
+        const char *p;
+        size_t len;
+        while (setval_iter_next(&it, &p, &len)) assert_true(setval_has(&rs, p, len));
+        setval_iter_release(&it);
+        kv_free(r);
+        kv_free(e);
+    }
+}
+
+static void test_zset_round_trip(void **state)
+{
+    (void)state;
+    for (int big = 0; big < 2; big++) {
+        zobj z;
+        zobj_new(&z, 0, 0);
+        int n = big ? 300 : 6;
+        for (int i = 0; i < n; i++) {
+            char m[32];
+            double sc = i == 0 ? -INFINITY : i == 1 ? INFINITY : i == 2 ? 0.1 : i == 3 ? -0.0 : i * 1.5e10 / 7;
+            zobj_set(&z, m, (size_t)snprintf(m, sizeof(m), "m%d", i), sc);
+        }
+        assert_int_equal(z.enc, big ? ENC_SKIPLIST : ENC_LISTPACK);
+        kv *e = kv_new("z", 1, OBJ_ZSET, z.enc, z.ptr);
+        kv *r = dump_restore(e, big ? RDB_TYPE_ZSET_2 : RDB_TYPE_ZSET_LISTPACK);
+        zobj rz = {r->enc, r->ptr};
+        assert_true(zobj_valid(&rz));
+        assert_int_equal(zobj_len(&rz), zobj_len(&z));
+        zit a, b;
+        for (zit_seek(&a, &z, 0), zit_seek(&b, &rz, 0); zit_valid(&a); zit_next(&a), zit_next(&b)) {
+            const char *m1, *m2;
+            size_t l1, l2;
+            double s1, s2;
+            zit_get(&a, &m1, &l1, &s1);
+            zit_get(&b, &m2, &l2, &s2);
+            assert_int_equal(l1, l2);
+            assert_memory_equal(m1, m2, l1);
+            assert_memory_equal(&s1, &s2, sizeof(double));    /* bit-exact, -0.0 too */
+        }
+        kv_free(r);
+        kv_free(e);
+    }
+}
+
+/* A small hash loaded from a table encoding (RDB_TYPE_HASH) is compact again,
+ * as if built by HSET; a big intset payload becomes a table. */
+static void test_load_follows_configs(void **state)
+{
+    (void)state;
+    rdb_writer w;
+    mem_writer(&w, 0);
+    rdb_write_byte(&w, RDB_TYPE_HASH);
+    rdb_write_len(&w, 2);
+    rdb_write_string(&w, "a", 1);
+    rdb_write_string(&w, "1", 1);
+    rdb_write_string(&w, "b", 1);
+    rdb_write_string(&w, "2", 1);
+    unsigned char f[2] = {RDB_VERSION, 0};
+    rdb_write_raw(&w, f, 2);
+    unsigned char c[8];
+    for (int i = 0; i < 8; i++) c[i] = (unsigned char)(w.crc >> (8 * i));
+    rdb_write_raw(&w, c, 8);
+    int bad;
+    char err[256];
+    kv *r = rdb_restore(w.buf, w.len, "h", 1, &bad, err, sizeof(err));
+    assert_non_null(r);
+    assert_int_equal(r->enc, ENC_LISTPACK);
+    kv_free(r);
+    rdb_writer_free(&w);
+}
+
 int main(void)
 {
     tier_init_default();
+    server.cfg.hash_max_listpack_entries = 8;
+    server.cfg.hash_max_listpack_value = 16;
+    server.cfg.list_max_listpack_size = 8;
+    server.cfg.set_max_intset_entries = 512;
+    server.cfg.zset_max_listpack_entries = 16;
+    server.cfg.zset_max_listpack_value = 16;
+    list_register_type();
+    hash_register_type();
+    t_set_register();
+    t_zset_register();
+    rdb_types_register();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crc64_vector),
         cmocka_unit_test(test_lengths),
@@ -270,6 +580,13 @@ int main(void)
         cmocka_unit_test(test_truncated_and_corrupt),
         cmocka_unit_test(test_file_round_trip),
         cmocka_unit_test(test_dump_payload),
+        cmocka_unit_test(test_redis_listpack_bytes),
+        cmocka_unit_test(test_redis_intset_and_ziplist_bytes),
+        cmocka_unit_test(test_list_round_trip),
+        cmocka_unit_test(test_hash_round_trip),
+        cmocka_unit_test(test_set_round_trip),
+        cmocka_unit_test(test_zset_round_trip),
+        cmocka_unit_test(test_load_follows_configs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
