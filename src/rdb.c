@@ -809,12 +809,14 @@ int rdb_load_file(const char *path, db *dbs, int ndbs, int64_t now_ms, rdb_load_
 
 /* ---- DUMP / RESTORE ---------------------------------------------------------------- */
 
-int rdb_dump(const kv *e, unsigned char **out, size_t *len)
+int rdb_dump(const kv *e, unsigned char **out, size_t *len) { return rdb_dump_ex(e, 1, out, len); }
+
+int rdb_dump_ex(const kv *e, int compress, unsigned char **out, size_t *len)
 {
     rdb_writer w;
     int t = rdb_value_type(e);
     if (t < 0) { errno = ENOTSUP; return -1; }
-    if (rdb_writer_init(&w, -1, 1, 1) < 0) return -1;
+    if (rdb_writer_init(&w, -1, compress, 1) < 0) return -1;
     rdb_write_byte(&w, t);
     rdb_write_value(&w, e);
     unsigned char f[2] = {RDB_VERSION & 0xff, RDB_VERSION >> 8};

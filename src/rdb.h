@@ -242,6 +242,8 @@ int rdb_load_file(const char *path, db *dbs, int ndbs, int64_t now_ms, rdb_load_
 
 /* Serialize e as a DUMP payload (*out: DRAM, release with rdb_dump_free). */
 int rdb_dump(const kv *e, unsigned char **out, size_t *len);
+/* Same, LZF only if compress (DUMP follows rdbcompression, as Redis). */
+int rdb_dump_ex(const kv *e, int compress, unsigned char **out, size_t *len);
 void rdb_dump_free(unsigned char *p, size_t len);
 /* Check footer (version, CRC) and build a kv; NULL with err on failure;
  * *bad_footer = 1 if the version or checksum is wrong. */

@@ -454,7 +454,7 @@ void cmd_dump(client *c)
     if (!e) { reply_null(c); return; }
     unsigned char *p;
     size_t len;
-    if (rdb_dump(e, &p, &len) < 0) { reply_error(c, "ERR this value type cannot be serialized"); return; }
+    if (rdb_dump_ex(e, S.compression, &p, &len) < 0) { reply_error(c, "ERR this value type cannot be serialized"); return; }
     reply_bulk(c, (const char *)p, len);
     rdb_dump_free(p, len);
 }

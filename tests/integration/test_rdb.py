@@ -358,6 +358,295 @@ def test_corrupt_or_truncated_rdb_stops_startup():
         shutil.rmtree(d, ignore_errors=True)
 
 
+
+# ---- lists, hashes, sets, sorted sets ---------------------------------------------
+
+def typed_dataset():
+    """key -> (type, value, ttl ms or None) covering every compact and big
+    encoding of every collection type."""
+    rnd = random.Random(11)
+    big_elem = bytes(rnd.getrandbits(8) for _ in range(10000))
+    ints = [0, 1, 127, 128, -1, -4096, 4095, 5000, -32769, 8388607, -8388609, 2**31, -2**63, 2**63 - 1]
+    d = {
+        b"l:small": ("list", [b"a", b"12", b"-5000", b"007", b""], None),
+        b"l:ints": ("list", [str(i).encode() for i in ints], 3600_000),
+        b"l:big": ("list", [("e%d" % i).encode() * (i % 7 + 1) for i in range(3000)] + [big_elem, b"x" * 300], None),
+        b"h:small": ("hash", {b"f1": b"v1", b"n": b"300", b"neg": b"-70000", b"e": b""}, None),
+        b"h:many": ("hash", {("f%d" % i).encode(): ("v%d" % i).encode() for i in range(1000)}, 7200_000),
+        b"h:long": ("hash", {b"a": b"1", b"long": b"y" * 300, (b"z" * 100): b"2"}, None),
+        b"s:int": ("set", {str(i).encode() for i in ints}, None),
+        b"s:int16": ("set", {b"1", b"2", b"-3"}, None),
+        b"s:str": ("set", {b"a", b"b", b"123abc"}, None),
+        b"s:bigint": ("set", {str(i * 7).encode() for i in range(2000)}, None),
+        b"s:bigstr": ("set", {("m%d" % i).encode() for i in range(1000)}, 3600_000),
+        b"z:small": ("zset", [(b"a", float("-inf")), (b"b", -0.0), (b"c", 0.1), (b"d", 2.5), (b"e", 3.0),
+                              (b"f", 1e300), (b"g", float("inf"))], None),
+        b"z:big": ("zset", [(("m%d" % i).encode(), i * 1.25 - 300) for i in range(1000)], None),
+        b"z:long": ("zset", [(b"k" * 200, 1.0), (b"short", 2.0)], 3600_000),
+        b"str": ("string", b"plain", None),
+    }
+    return d
+
+
+def load_typed(c, data):
+    for k, (t, v, ttl) in data.items():
+        if t == "list":
+            for i in range(0, len(v), 500):
+                c.rpush(k, *v[i:i + 500])
+        elif t == "hash":
+            c.hset(k, mapping=v)
+        elif t == "set":
+            c.sadd(k, *v)
+        elif t == "zset":
+            c.zadd(k, {m: sc for m, sc in v})
+        else:
+            c.set(k, v)
+        if ttl:
+            c.pexpire(k, ttl)
+
+
+def read_typed(c, keys):
+    out = {}
+    for k in keys:
+        t = c.type(k).decode()
+        if t == "list":
+            v = c.lrange(k, 0, -1)
+        elif t == "hash":
+            v = c.hgetall(k)
+        elif t == "set":
+            v = c.smembers(k)
+        elif t == "zset":
+            v = [(m, repr(sc)) for m, sc in c.zrange(k, 0, -1, withscores=True)]
+        elif t == "string":
+            v = c.get(k)
+        else:
+            v = None
+        out[k] = (t, v, c.pttl(k))
+    return out
+
+
+def check_typed(c, data):
+    got = read_typed(c, data)
+    for k, (t, v, ttl) in data.items():
+        gt, gv, pttl = got[k]
+        assert gt == t, (k, gt, t)
+        if t == "set":
+            v = set(v)
+        elif t == "zset":
+            v = [(m, repr(sc + 0.0)) for m, sc in sorted(v, key=lambda x: (x[1], x[0]))]
+        assert gv == v, (k, str(gv)[:200], str(v)[:200])
+        if ttl is None:
+            assert pttl == -1, (k, pttl)
+        else:
+            assert ttl - 60_000 < pttl <= ttl, (k, pttl, ttl)
+    assert c.dbsize() == len(data)
+
+
+def encodings(c, keys):
+    return {k: c.object("encoding", k) for k in keys}
+
+
+def test_types_tierdb_save_redis_loads():
+    data = typed_dataset()
+    for comp in ("yes", "no"):
+        with Server(args=["--rdbcompression", comp, "--durability", "none"]) as s:
+            c = s.client()
+            load_typed(c, data)
+            enc = encodings(c, data)
+            for want in (b"listpack", b"hashtable", b"intset", b"skiplist", b"quicklist"):
+                assert want in enc.values(), (want, enc)
+            assert c.save() is True
+            path = os.path.join(s.dir, "dump.rdb")
+            redis_check(path)
+            d = tempfile.mkdtemp(prefix="tierdb-rdb-")
+            try:
+                shutil.copy(path, os.path.join(d, "dump.rdb"))
+                with Redis(d) as r:
+                    check_typed(r.client(), data)
+            finally:
+                shutil.rmtree(d, ignore_errors=True)
+            # and tierdb loads its own file back with the same encodings
+            with Server(dir=s.dir, args=["--durability", "none"]) as s2:
+                check_typed(s2.client(), data)
+                assert encodings(s2.client(), data) == enc
+
+
+def test_types_redis_save_tierdb_loads():
+    data = typed_dataset()
+    with Server(args=["--durability", "none"]) as ref:
+        load_typed(ref.client(), data)
+        want_enc = encodings(ref.client(), data)
+    for comp, depth in (("yes", "0"), ("yes", "1"), ("no", "2")):
+        d = tempfile.mkdtemp(prefix="tierdb-rdb-")
+        try:
+            with Redis(d, ["--rdbcompression", comp, "--list-compress-depth", depth]) as r:
+                load_typed(r.client(), data)
+                renc = encodings(r.client(), data)
+                assert b"quicklist" in renc.values() and b"intset" in renc.values()
+                r.client().save()
+            redis_check(os.path.join(d, "dump.rdb"))
+            with Server(dir=d, args=["--durability", "none"]) as s:
+                c = s.client()
+                check_typed(c, data)
+                # the encoding is what the same commands build in tierdb
+                assert encodings(c, data) == want_enc, (encodings(c, data), want_enc)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def test_types_dump_restore_both_ways():
+    data = typed_dataset()
+    d = tempfile.mkdtemp(prefix="tierdb-rdb-")
+    try:
+        with Redis(d, ["--rdbcompression", "no"]) as r, Server(args=["--rdbcompression", "no"]) as s:
+            rc, tc = r.client(), s.client()
+            load_typed(rc, data)
+            for k, (t, v, ttl) in data.items():
+                payload = rc.dump(k)
+                tc.restore(k, ttl or 0, payload)
+                back = tc.dump(k)
+                rc.restore(k + b":back", 0, back)
+                assert read_typed(rc, [k + b":back"])[k + b":back"][:2] == read_typed(rc, [k])[k][:2], k
+                # small compact values: byte-identical payloads
+                if k in (b"l:small", b"l:ints", b"h:small", b"s:int", b"s:int16", b"z:small"):
+                    assert back == payload, (k, back, payload)
+            check_typed(tc, data)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_shutdown_saves_like_redis():
+    # no save rules: SHUTDOWN does not save, SHUTDOWN SAVE does
+    with Server(args=["--durability", "none"]) as s:
+        c = s.client()
+        c.rpush("l", "a", "b")
+        path = os.path.join(s.dir, "dump.rdb")
+        try:
+            c.shutdown()
+        except redis.ConnectionError:
+            pass
+        s.proc.wait(timeout=10)
+        assert not os.path.exists(path)
+    with Server(args=["--durability", "none"]) as s:
+        c = s.client()
+        c.sadd("s", "1", "2")
+        c.zadd("z", {"m": 1.5})
+        path = os.path.join(s.dir, "dump.rdb")
+        try:
+            c.shutdown(save=True)
+        except redis.ConnectionError:
+            pass
+        s.proc.wait(timeout=10)
+        redis_check(path)
+        with Server(dir=s.dir, args=["--durability", "none"]) as s2:
+            assert s2.client().smembers("s") == {b"1", b"2"}
+            assert s2.client().zscore("z", "m") == 1.5
+    # save rules set: SHUTDOWN saves, NOSAVE does not
+    for nosave in (False, True):
+        with Server(args=["--durability", "none", "--save", "3600 1"]) as s:
+            c = s.client()
+            c.hset("h", "f", "v")
+            path = os.path.join(s.dir, "dump.rdb")
+            try:
+                c.shutdown(nosave=nosave)
+            except redis.ConnectionError:
+                pass
+            s.proc.wait(timeout=10)
+            assert os.path.exists(path) != nosave
+    # a failing save refuses to shut down unless FORCE (dump.rdb is a
+    # directory, so publishing the snapshot fails even as root)
+    with Server(args=["--durability", "none"]) as s:
+        c = s.client()
+        c.set("k", "v")
+        os.mkdir(os.path.join(s.dir, "dump.rdb"))
+        try:
+            c.shutdown(save=True)
+            raise AssertionError("shutdown did not fail")
+        except redis.ResponseError as e:
+            assert "Errors trying to SHUTDOWN" in str(e)
+        assert c.ping()
+        try:
+            c.execute_command("SHUTDOWN", "SAVE", "FORCE")
+        except redis.ConnectionError:
+            pass
+        s.proc.wait(timeout=10)
+
+
+def test_bgsave_types_consistent_under_mutation():
+    """A writer mutates a list, hash, set and zset one command at a time;
+    the snapshot must equal the state after some prefix of its commands."""
+    def ops():
+        i = 0
+        while True:
+            yield ("RPUSH", "L", i)
+            yield ("HSET", "H", "f%d" % (i % 300), i)
+            yield ("SADD", "S", "m%d" % i)
+            yield ("SREM", "S", "m%d" % (i - 250))
+            yield ("ZADD", "Z", i, "m%d" % (i % 400))
+            if i % 2:
+                yield ("LPOP", "L")
+            i += 1
+
+    def simulate(n):
+        L, H, S, Z = [], {}, set(), {}
+        for j, op in enumerate(ops()):
+            if j == n:
+                break
+            if op[0] == "RPUSH":
+                L.append(str(op[2]).encode())
+            elif op[0] == "LPOP":
+                L.pop(0)
+            elif op[0] == "HSET":
+                H[op[1 + 1].encode()] = str(op[3]).encode()
+            elif op[0] == "SADD":
+                S.add(op[2].encode())
+            elif op[0] == "SREM":
+                S.discard(op[2].encode())
+            elif op[0] == "ZADD":
+                Z[op[3].encode()] = float(op[2])
+        return L, H, S, sorted(((m, sc) for m, sc in Z.items()), key=lambda x: (x[1], x[0]))
+
+    with Server(args=["--durability", "none"]) as s:
+        stop = threading.Event()
+        done = [0]
+
+        def writer():
+            w = s.client()
+            for op in ops():
+                if stop.is_set():
+                    break
+                w.execute_command(*op)
+                done[0] += 1
+
+        t = threading.Thread(target=writer)
+        t.start()
+        while done[0] < 3000:
+            time.sleep(0.01)
+        path = os.path.join(s.dir, "dump.rdb")
+        c = s.client()
+        assert c.bgsave() in (True, b"Background saving started")
+        wait_file(path)
+        stop.set()
+        t.join()
+        d = tempfile.mkdtemp(prefix="tierdb-rdb-")
+        shutil.copy(path, os.path.join(d, "dump.rdb"))
+    try:
+        redis_check(os.path.join(d, "dump.rdb"))
+        with Redis(d) as r:
+            rc = r.client()
+            got = (rc.lrange("L", 0, -1), rc.hgetall("H"), rc.smembers("S"),
+                   rc.zrange("Z", 0, -1, withscores=True))
+        # the prefix length: about 5.5 commands per step; try every count near it
+        steps = len(got[0]) * 2
+        found = None
+        for n in range(max(0, steps * 11 // 2 - 40), steps * 11 // 2 + 40):
+            if simulate(n) == got:
+                found = n
+                break
+        assert found is not None and found >= 3000, (found, len(got[0]), len(got[1]), len(got[2]))
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
 if __name__ == "__main__":
     if not os.access(REDIS_SERVER, os.X_OK) or not os.access(CHECK_RDB, os.X_OK):
         print("SKIP: redis-server / redis-check-rdb not installed")
