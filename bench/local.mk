@@ -3,3 +3,4 @@
 EXTRA_DIST += bench/README.md
 EXTRA_DIST += bench/run
 EXTRA_DIST += bench/fake-tierdb
+EXTRA_DIST += bench/vm/README.md bench/vm/run bench/vm/guest-bench.sh

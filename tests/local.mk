@@ -4,3 +4,4 @@ if HAVE_CMOCKA
 include tests/unit/local.mk
 endif
 include tests/integration/local.mk
+include tests/vm/local.mk
