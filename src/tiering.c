@@ -209,8 +209,10 @@ static const cfg_entry tiering_configs[] = {
      .enum_names = variant_names, .enum_vals = variant_vals, .defval = "single"},
     {.name = "pmem-numa-nodes", .type = CFG_STRING, .flags = CFG_IMMUTABLE, .ptr = &tc.nodes, .defval = ""},
     {.name = "pmem-dir", .type = CFG_STRING, .flags = CFG_IMMUTABLE, .ptr = &tc.dir, .defval = ""},
+    /* 0 = the kind's natural size: the whole node(s) for kmem-dax, 1 GiB for
+     * emulated; fsdax needs an explicit size */
     {.name = "pmem-size", .type = CFG_MEM, .flags = CFG_IMMUTABLE, .ptr = &tc.size, .min = 0, .max = LLONG_MAX,
-     .defval = "1073741824"},
+     .defval = "0"},
     {.name = "memory-alloc-policy", .type = CFG_ENUM, .ptr = &tc.policy, .enum_names = policy_names,
      .enum_vals = policy_vals, .defval = "ratio", .apply = apply_sync},
     {.name = "static-threshold", .type = CFG_MEM, .ptr = &tc.static_thr, .min = 0, .max = LLONG_MAX,
@@ -249,6 +251,10 @@ void tiering_start(void)
     c.nodes = tc.nodes && *tc.nodes ? tc.nodes : NULL;
     c.dir = tc.dir && *tc.dir ? tc.dir : NULL;
     c.size = (uint64_t)tc.size;
+    if (c.size == 0 && c.kind == TIER_KIND_EMULATED) c.size = 1ULL << 30;
+    if (c.size == 0 && c.kind == TIER_KIND_FSDAX)
+        server_die("*** FATAL CONFIG ERROR *** pmem-kind fsdax needs pmem-size (the size of the file to "
+                   "create under pmem-dir), e.g. pmem-size 16gb");
     c.policy = (tier_policy)tc.policy;
     c.static_threshold = (uint64_t)tc.static_thr;
     c.ratio_dram = tc.ratio_dram;
