@@ -37,5 +37,17 @@ size_t rdb_info(char *buf, size_t cap);
 /* Blocking save (SHUTDOWN SAVE and the like): 0 ok, -1 failed (logged). */
 int snapshot_save_now(void);
 int snapshot_child_running(void);
+/* Off-process snapshots (BGSAVE OFFBOX; snapshot-mode offbox; the journal
+ * outgrowing journal-snapshot-bytes): tierdb-snapshot is spawned, reaped
+ * from cron, and on success the journal is trimmed to what it covers.
+ * snapshot_shutdown() kills a running one (server exit). */
+void snapshot_shutdown(void);
+/* rdb_save_opts from the rdbcompression/rdbchecksum settings (the
+ * snapshotter writes with the same options as the server). */
+struct rdb_save_opts;
+void snapshot_fill_opts(struct rdb_save_opts *o, uint64_t seq);
+/* Hidden snapshot-test-delay-ms: tierdb-snapshot sleeps this long after
+ * each journal entry, so tests can kill it mid-way. */
+long long snapshot_test_delay_ms(void);
 
 #endif
