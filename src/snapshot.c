@@ -75,7 +75,7 @@ static struct {
     char child_tmp[PATH_MAX];
     char child_path[PATH_MAX];
     int pending_publish;           /* child done, waiting for the journal */
-    int scheduled;                 /* BGSAVE SCHEDULE / deferred from EXEC */
+    int scheduled;                 /* BGSAVE SCHEDULE / deferred from EXEC; 2 = off-process */
     int64_t lastsave;              /* unix s of the last successful save */
     int64_t last_try;
     int last_status_ok;
@@ -264,7 +264,7 @@ static int bgsave_start(const char **why)
 {
     if (!tier_pmem_fork_safe()) {
         *why = "ERR BGSAVE is not available: the PMem tier is a shared file mapping (fsdax) that fork does not "
-               "copy on write, so a child would see later writes; use SAVE";
+               "copy on write, so a child would see later writes; use SAVE or BGSAVE OFFBOX";
         return -1;
     }
     int pfd[2];
@@ -523,9 +523,12 @@ static void snapshot_cron(void)
         return;
     }
     if (!go) return;
-    S.scheduled = 0;
     const char *why;
-    if (S.mode == SNAP_MODE_OFFBOX && durability_enabled()) {
+    int offbox = S.scheduled == 2 || S.mode == SNAP_MODE_OFFBOX;
+    S.scheduled = 0;
+    /* A PMem tier fork cannot freeze is no obstacle to the snapshotter,
+     * which reads only files: better than saving in process. */
+    if ((offbox || !tier_pmem_fork_safe()) && durability_enabled()) {
         if (offbox_start(&why) < 0 && strcmp(why, "ERR") != 0) log_msg(LOG_WARNING, "%s", why + 4);
         return;
     }
@@ -621,7 +624,7 @@ void cmd_bgsave(client *c)
     }
     if (snapshot_child_running()) {
         if (schedule) {
-            S.scheduled = 1;
+            S.scheduled = offbox ? 2 : 1;
             reply_status(c, "Background saving scheduled");
         } else {
             reply_error(c, "ERR Background save already in progress");

@@ -13,9 +13,16 @@
  *     leaves the previous snapshot intact.
  *   - PMem that is a shared file mapping (fsdax, tier_pmem_fork_safe() ==
  *     0) is not copied on write by fork, so a fork child could see later
- *     writes.  Then BGSAVE is refused with an error naming the reason, and
- *     the `save` rules save in process (blocking, like SAVE): a snapshot
- *     never mixes moments.
+ *     writes.  Then BGSAVE (fork) is refused with an error naming the
+ *     reason, and the `save` rules use the off-process snapshotter (with a
+ *     journal) or save in process (blocking, like SAVE, without one): a
+ *     snapshot never mixes moments.
+ *   - Off-process snapshots: tierdb-snapshot (snapshotter.h) rebuilds the
+ *     snapshot from the files, covering the journal up to the durable seq
+ *     at spawn time; BGSAVE OFFBOX, `snapshot-mode offbox` (BGSAVE and the
+ *     save rules) and `journal-snapshot-bytes` (journal bytes since the
+ *     last snapshot) start it.  It shares the single child slot with fork
+ *     BGSAVE (rdb_bgsave_in_progress covers both).
  *   - Start-up loads dbfilename (if present) before the journal; a corrupt
  *     or truncated file stops start-up with file, offset and reason.
  * Main thread only (the fork child only writes the file).
