@@ -382,5 +382,30 @@ def test_server_memory_does_not_grow_during_offbox_snapshot():
         check_data(c, data)
 
 
+def test_offbox_with_config_file_and_logfile():
+    """The snapshotter reads the server's config file, with run-time
+    changes (CONFIG SET dbfilename) passed on the command line."""
+    d = workdir()
+    conf = os.path.join(d, "tierdb.conf")
+    with open(conf, "w") as f:
+        f.write('journal-segment-size 4096\nrdbcompression no\nlogfile "%s"\nloglevel notice\n'
+                % os.path.join(d, "file.log"))
+    try:
+        with Server(conf=conf, dir=d) as s:
+            c = s.client()
+            data = fill(c, "cf", 100, size=60)
+            c.config_set("dbfilename", "other.rdb")
+            c.execute_command("BGSAVE", "OFFBOX")
+            wait_snapshot_done(c, 1)
+            assert os.path.exists(os.path.join(d, "other.rdb"))
+            with open(os.path.join(d, "file.log")) as f:
+                assert "tierdb-snapshot: 'other.rdb' now covers" in f.read()
+            s.kill()
+        with Server(["--dbfilename", "other.rdb"], conf=conf, dir=d) as s2:
+            check_data(s2.client(), data)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 if __name__ == "__main__":
     run(globals())
