@@ -31,6 +31,7 @@
 #include "util.h"
 
 static jnl_t *J;
+static uint64_t replayed_bytes;    /* payload bytes replayed at start-up */
 static uint64_t cmd_entry_seq;     /* seq of the entry the running command produced */
 static char refuse_msg[300];
 
@@ -38,6 +39,13 @@ int durability_enabled(void) { return J != NULL; }
 uint64_t durability_last_seq(void) { return J ? jnl_last_seq(J) : 0; }
 uint64_t durability_durable_seq(void) { return J ? jnl_durable_seq(J) : 0; }
 int durability_wait(uint64_t seq) { return J && seq ? jnl_wait_durable(J, seq) : 0; }
+uint64_t durability_journal_bytes(void)
+{
+    if (!J) return 0;
+    jnl_status st;
+    jnl_stats(J, &st);
+    return replayed_bytes + st.bytes_written;
+}
 int durability_trim(uint64_t seq, unsigned *removed)
 {
     if (removed) *removed = 0;
@@ -180,6 +188,7 @@ void durability_start(void)
                    "%llu: the journal is missing entries the snapshot holds. Refusing to start.",
                    server.cfg.dbfilename, (unsigned long long)snap_seq, jnl_cfg.dir,
                    (unsigned long long)(rep.next_seq - 1));
+    replayed_bytes = x.bytes;
     double secs = (double)(util_monotonic_us() - x.start_us) / 1e6;
     log_msg(LOG_NOTICE, "Journal loaded: %llu entries (%.1f MB) in %.3f seconds; next seq %llu",
             (unsigned long long)x.entries, (double)x.bytes / 1048576.0, secs,

@@ -35,5 +35,8 @@ uint64_t durability_last_seq(void);
 uint64_t durability_durable_seq(void);
 int durability_wait(uint64_t seq);
 int durability_trim(uint64_t seq, unsigned *removed);
+/* Journal bytes this run replayed at start-up plus bytes written since:
+ * what journal-snapshot-bytes compares against.  0 without a journal. */
+uint64_t durability_journal_bytes(void);
 
 #endif

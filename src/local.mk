@@ -84,3 +84,7 @@ src_libtierdb_core_a_SOURCES += src/blocked.c src/blocked.h
 src_libtierdb_core_a_SOURCES += src/t_multi.c src/multi.h src/cmds_multi.def
 src_libtierdb_core_a_SOURCES += src/t_pubsub.c src/pubsub.h src/cmds_pubsub.def
 src_libtierdb_core_a_SOURCES += src/rdb_listpack.c src/rdb_listpack.h src/rdb_types.c src/rdb_types.h
+src_libtierdb_core_a_SOURCES += src/snapshotter.c src/snapshotter.h
+bin_PROGRAMS += tierdb-snapshot
+tierdb_snapshot_SOURCES = src/snapshotter_main.c
+tierdb_snapshot_LDADD = $(CORE_LIBS)

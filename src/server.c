@@ -33,6 +33,7 @@
 #include "cmd.h"
 #include "durability.h"
 #include "log.h"
+#include "snapshot.h"
 #include "tier.h"
 #include "tiering.h"
 #include "util.h"
@@ -417,7 +418,12 @@ static void usage(void)
     exit(1);
 }
 
-int server_main(int argc, char **argv)
+/* Start-up shared by tierdb-server and tierdb-snapshot: the allocator, the
+ * config registry with every module's entries, the config file and
+ * "--name value" options, logging, and chdir to `dir`.  Keeping one path
+ * means the snapshotter reads a config file exactly as the server does.
+ * Returns 0, or -1 after printing the config error. */
+int server_boot(const char *conf, int argc, char **argv)
 {
     tier_init_default();
     memset(&server, 0, sizeof(server));
@@ -427,37 +433,54 @@ int server_main(int argc, char **argv)
     server.unix_fd = -1;
     make_run_id();
 
+    cfg_register(server_configs, sizeof(server_configs) / sizeof(server_configs[0]));
+    server_register_modules();
+
+    if (conf && strcmp(conf, "-") != 0) {
+        char *abs = realpath(conf, NULL);
+        if (abs) {
+            server.config_file = tier_dram_strdup(abs);
+            free(abs);   /* realpath's buffer */
+        }
+    }
+    char err[2048];
+    if (cfg_load(conf, argc, argv, err, sizeof(err)) < 0) {
+        fprintf(stderr, "\n%s\n", err);
+        return -1;
+    }
+    log_verbosity = server.cfg.loglevel;
+    if (server.cfg.logfile && *server.cfg.logfile) log_set_file(server.cfg.logfile);
+    if (server.cfg.dir && chdir(server.cfg.dir) != 0)
+        server_die("Can't chdir to '%s': %s", server.cfg.dir, strerror(errno));
+    return 0;
+}
+
+/* The databases and the command table (after server_boot). */
+void server_init_keyspace(void)
+{
+    server.ndbs = server.cfg.databases;
+    server.dbs = tier_dram_calloc(sizeof(db) * (size_t)server.ndbs);
+    for (int i = 0; i < server.ndbs; i++) db_init(&server.dbs[i], i);
+    db_now_ms = util_mstime();
+    db_lru_clock = (uint32_t)(db_now_ms / 1000);
+    cmd_init();
+}
+
+int server_main(int argc, char **argv)
+{
     if (argc >= 2 && (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--version"))) {
         printf("tierdb server v=%s redis-compat=%s\n", PACKAGE_VERSION, TDB_VERSION);
         return 0;
     }
     if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) usage();
 
-    cfg_register(server_configs, sizeof(server_configs) / sizeof(server_configs[0]));
-    server_register_modules();
-
     const char *conf = NULL;
     int first_opt = 1;
     if (argc >= 2 && strncmp(argv[1], "--", 2) != 0) {
         conf = argv[1];
         first_opt = 2;
-        if (strcmp(conf, "-") != 0) {
-            char *abs = realpath(conf, NULL);
-            if (abs) {
-                server.config_file = tier_dram_strdup(abs);
-                free(abs);   /* realpath's buffer */
-            }
-        }
     }
-    char err[2048];
-    if (cfg_load(conf, argc - first_opt, argv + first_opt, err, sizeof(err)) < 0) {
-        fprintf(stderr, "\n%s\n", err);
-        return 1;
-    }
-    log_verbosity = server.cfg.loglevel;
-    if (server.cfg.logfile && *server.cfg.logfile) log_set_file(server.cfg.logfile);
-    if (server.cfg.dir && chdir(server.cfg.dir) != 0)
-        server_die("Can't chdir to '%s': %s", server.cfg.dir, strerror(errno));
+    if (server_boot(conf, argc - first_opt, argv + first_opt) < 0) return 1;
     /* The PMem tier opens before anything allocates user data. */
     tiering_start();
 
@@ -494,12 +517,7 @@ int server_main(int argc, char **argv)
     }
     server.loop = ev_create(server.cfg.maxclients + 128);
     if (!server.loop) server_die("Failed creating the event loop: %s", strerror(errno));
-    server.ndbs = server.cfg.databases;
-    server.dbs = tier_dram_calloc(sizeof(db) * (size_t)server.ndbs);
-    for (int i = 0; i < server.ndbs; i++) db_init(&server.dbs[i], i);
-    db_now_ms = util_mstime();
-    db_lru_clock = (uint32_t)(db_now_ms / 1000);
-    cmd_init();
+    server_init_keyspace();
 
     listen_all();
     ev_timer_add(server.loop, 1, server_cron, NULL);
@@ -513,6 +531,7 @@ int server_main(int argc, char **argv)
     ev_main(server.loop);
 
     log_msg(LOG_NOTICE, "User requested shutdown...");
+    snapshot_shutdown();
     durability_stop();
     server_prepare_shutdown();
     log_msg(LOG_NOTICE, "tierdb is now ready to exit, bye bye...");

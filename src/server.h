@@ -110,5 +110,12 @@ void server_prepare_shutdown(void);
 /* Modules' periodic work: every cron tick, and before each loop sleep. */
 void server_add_cron(void (*fn)(void));
 void server_add_before_sleep(void (*fn)(void));
+/* Start-up shared by tierdb-server and tierdb-snapshot (server.c): boot
+ * registers every config entry, loads conf (may be NULL) and the
+ * "--name value" options in argv, sets up logging and chdirs to `dir`
+ * (0, or -1 after printing the error); init_keyspace creates the databases
+ * and the command table.  Neither opens sockets, the journal or PMem. */
+int server_boot(const char *conf, int argc, char **argv);
+void server_init_keyspace(void);
 
 #endif

@@ -13,6 +13,14 @@
  * published snapshot never covers entries the journal could still lose; if
  * it did, entries appended after a crash would reuse seqs the snapshot
  * claims to cover, and the next start-up would skip them.
+ *
+ * Off-process snapshots (BGSAVE OFFBOX, snapshot-mode offbox, or the journal
+ * outgrowing journal-snapshot-bytes) keep the same invariant another way:
+ * tierdb-snapshot (snapshotter.c) is given the durable seq at spawn time
+ * as --max-seq and publishes the file itself, so nothing waits here.  It
+ * is spawned with posix_spawn (no page-table copy, no copy-on-write: the
+ * server's memory is not touched), occupies the same single child slot as
+ * a fork BGSAVE, and is reaped by the same cron.
  */
 #include "config.h"
 
@@ -22,6 +30,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +44,7 @@
 #include "dict.h"
 #include "durability.h"
 #include "effects.h"
+#include "jnl.h"
 #include "log.h"
 #include "rdb.h"
 #include "server.h"
@@ -65,7 +75,7 @@ static struct {
     char child_tmp[PATH_MAX];
     char child_path[PATH_MAX];
     int pending_publish;           /* child done, waiting for the journal */
-    int scheduled;                 /* BGSAVE SCHEDULE / deferred from EXEC */
+    int scheduled;                 /* BGSAVE SCHEDULE / deferred from EXEC; 2 = off-process */
     int64_t lastsave;              /* unix s of the last successful save */
     int64_t last_try;
     int last_status_ok;
@@ -75,6 +85,16 @@ static struct {
     uint64_t last_cow;
     uint64_t saves, forks;
     uint64_t loaded_keys, loaded_expired;
+    /* off-process snapshots */
+    int mode;                      /* snapshot-mode: SNAP_MODE_* */
+    long long jsnap_bytes;         /* journal-snapshot-bytes, 0 = off */
+    long long test_delay_ms;       /* snapshot-test-delay-ms (hidden) */
+    int child_offbox;              /* the running child is tierdb-snapshot */
+    int last_offbox;               /* the last finished snapshot was off-process */
+    uint64_t child_jbytes;         /* journal bytes when the running snapshot started */
+    uint64_t jbytes_base;          /* journal bytes the last snapshot accounted for */
+    uint64_t offbox_runs, offbox_ok, auto_runs;
+    int64_t last_auto_try;
 } S = {.child = -1, .cow_pipe = -1, .last_status_ok = 1, .last_bgsave_secs = -1,
        .compression = 1, .checksum = 1};
 
@@ -120,7 +140,17 @@ static void get_save(const cfg_entry *e, char *buf, size_t cap)
         o += (size_t)snprintf(buf + o, cap - o, "%s%lld %lld", i ? " " : "", S.rules[i].secs, S.rules[i].changes);
 }
 
+enum { SNAP_MODE_FORK = 0, SNAP_MODE_OFFBOX = 1 };
+static const char *const mode_names[] = {"fork", "offbox", NULL};
+
+long long snapshot_test_delay_ms(void) { return S.test_delay_ms; }
+
 static const cfg_entry snapshot_configs[] = {
+    {.name = "snapshot-mode", .type = CFG_ENUM, .ptr = &S.mode, .enum_names = mode_names, .defval = "fork"},
+    {.name = "journal-snapshot-bytes", .type = CFG_MEM, .ptr = &S.jsnap_bytes, .min = 0, .max = LLONG_MAX,
+     .defval = "0"},
+    {.name = "snapshot-test-delay-ms", .type = CFG_LL, .flags = CFG_HIDDEN, .ptr = &S.test_delay_ms, .min = 0,
+     .max = 3600000, .defval = "0"},
     {.name = "save", .type = CFG_SPECIAL, .flags = CFG_MULTI_ARG, .set = set_save, .get = get_save, .defval = ""},
     {.name = "rdbcompression", .type = CFG_BOOL, .ptr = &S.compression, .defval = "yes"},
     {.name = "rdbchecksum", .type = CFG_BOOL, .ptr = &S.checksum, .defval = "yes"},
@@ -128,7 +158,7 @@ static const cfg_entry snapshot_configs[] = {
 
 /* ---- saving --------------------------------------------------------------------- */
 
-static void fill_opts(rdb_save_opts *o, uint64_t seq)
+void snapshot_fill_opts(rdb_save_opts *o, uint64_t seq)
 {
     memset(o, 0, sizeof(*o));
     o->compress = S.compression;
@@ -138,8 +168,9 @@ static void fill_opts(rdb_save_opts *o, uint64_t seq)
     o->used_mem = tier_used_total();
 }
 
-static void after_success(uint64_t seq, uint64_t dirty_at_start)
+static void after_success(uint64_t seq, uint64_t dirty_at_start, uint64_t jbytes_at_start)
 {
+    S.jbytes_base = jbytes_at_start;
     S.lastsave = util_mstime() / 1000;
     S.last_status_ok = 1;
     S.dirty_base = dirty_at_start;
@@ -164,10 +195,11 @@ int snapshot_save_now(void)
         return -1;
     }
     rdb_save_opts o;
-    fill_opts(&o, seq);
+    snapshot_fill_opts(&o, seq);
     char err[PATH_MAX + 256];
     uint64_t t0 = util_monotonic_us();
     uint64_t dirty = server.dirty;
+    uint64_t jbytes = durability_journal_bytes();
     S.last_try = util_mstime() / 1000;
     if (rdb_save_file(server.cfg.dbfilename, server.dbs, server.ndbs, &o, err, sizeof(err)) < 0) {
         log_msg(LOG_WARNING, "Failed saving the DB: %s", err);
@@ -176,7 +208,8 @@ int snapshot_save_now(void)
     }
     log_msg(LOG_NOTICE, "DB saved on disk (%.3f s, covers journal seq %llu)",
             (double)(util_monotonic_us() - t0) / 1e6, (unsigned long long)seq);
-    after_success(seq, dirty);
+    S.last_offbox = 0;
+    after_success(seq, dirty, jbytes);
     return 0;
 }
 
@@ -200,7 +233,7 @@ static void child_main(void)
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
     rdb_save_opts o;
-    fill_opts(&o, S.child_seq);
+    snapshot_fill_opts(&o, S.child_seq);
     char err[PATH_MAX + 256];
     uint64_t keys = 0;
     uint64_t t0 = util_monotonic_us();
@@ -231,13 +264,15 @@ static int bgsave_start(const char **why)
 {
     if (!tier_pmem_fork_safe()) {
         *why = "ERR BGSAVE is not available: the PMem tier is a shared file mapping (fsdax) that fork does not "
-               "copy on write, so a child would see later writes; use SAVE";
+               "copy on write, so a child would see later writes; use SAVE or BGSAVE OFFBOX";
         return -1;
     }
     int pfd[2];
     if (pipe2(pfd, O_CLOEXEC) < 0) pfd[0] = pfd[1] = -1;
     S.child_seq = durability_last_seq();
     S.child_dirty = server.dirty;
+    S.child_jbytes = durability_journal_bytes();
+    S.child_offbox = 0;
     S.child_start = util_mstime() / 1000;
     S.last_try = S.child_start;
     snprintf(S.child_path, sizeof(S.child_path), "%s", server.cfg.dbfilename);
@@ -271,9 +306,128 @@ static int bgsave_start(const char **why)
     return 0;
 }
 
+/* tierdb-snapshot next to this binary (/proc/self/exe's directory). */
+static int snapshotter_path(char *buf, size_t cap)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0) return -1;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash) return -1;
+    *slash = '\0';
+    int w = snprintf(buf, cap, "%s/tierdb-snapshot", exe);
+    return w > 0 && (size_t)w < cap ? 0 : -1;
+}
+
+/* 0 started; -1 failed with *why ("ERR ..."; just "ERR" when logged). */
+static int offbox_start(const char **why)
+{
+    if (!durability_enabled()) {
+        *why = "ERR BGSAVE OFFBOX needs the journal (durability log): tierdb-snapshot builds the snapshot "
+               "from the previous snapshot plus the journal";
+        return -1;
+    }
+    static char path[PATH_MAX], cwd[PATH_MAX], seqbuf[32], dbs[16], delay[32];
+    if (snapshotter_path(path, sizeof(path)) < 0 || !getcwd(cwd, sizeof(cwd))) {
+        *why = "ERR cannot locate tierdb-snapshot next to the server binary";
+        return -1;
+    }
+    if (access(path, X_OK) != 0) {
+        log_msg(LOG_WARNING, "Can't start the off-process snapshot: %s: %s", path, strerror(errno));
+        *why = "ERR tierdb-snapshot is missing next to the server binary";
+        return -1;
+    }
+    /* Only durable entries: see the notes at the top. */
+    uint64_t seq = durability_durable_seq();
+    snprintf(seqbuf, sizeof(seqbuf), "%llu", (unsigned long long)seq);
+    snprintf(dbs, sizeof(dbs), "%d", server.ndbs);
+    snprintf(delay, sizeof(delay), "%lld", S.test_delay_ms);
+    /* Run-time changes (CONFIG SET) win over the file: pass what matters. */
+    const char *argv[32];
+    int ac = 0;
+    argv[ac++] = path;
+    if (server.config_file) argv[ac++] = server.config_file;
+    argv[ac++] = "--dir"; argv[ac++] = cwd;
+    argv[ac++] = "--dbfilename"; argv[ac++] = server.cfg.dbfilename;
+    argv[ac++] = "--journal-dir"; argv[ac++] = jnl_cfg.dir;
+    argv[ac++] = "--databases"; argv[ac++] = dbs;
+    argv[ac++] = "--rdbcompression"; argv[ac++] = S.compression ? "yes" : "no";
+    argv[ac++] = "--rdbchecksum"; argv[ac++] = S.checksum ? "yes" : "no";
+    if (server.cfg.logfile && *server.cfg.logfile) { argv[ac++] = "--logfile"; argv[ac++] = server.cfg.logfile; }
+    if (S.test_delay_ms) { argv[ac++] = "--snapshot-test-delay-ms"; argv[ac++] = delay; }
+    argv[ac++] = "--max-seq"; argv[ac++] = seqbuf;
+    argv[ac] = NULL;
+
+    posix_spawnattr_t at;
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_init(&at);
+    posix_spawn_file_actions_init(&fa);
+    sigset_t all, none;
+    sigfillset(&all);
+    sigemptyset(&none);
+    posix_spawnattr_setsigdefault(&at, &all);   /* the server ignores SIGPIPE; the child must not inherit that */
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);   /* no client sockets or journal fds */
+    extern char **environ;
+    pid_t pid;
+    int64_t t0 = util_mstime();
+    int rc = posix_spawn(&pid, path, &fa, &at, (char *const *)argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    S.last_try = t0 / 1000;
+    if (rc != 0) {
+        S.last_status_ok = 0;
+        log_msg(LOG_WARNING, "Can't start the off-process snapshot: posix_spawn %s: %s", path, strerror(rc));
+        *why = "ERR";
+        return -1;
+    }
+    S.child = pid;
+    S.child_offbox = 1;
+    S.cow_pipe = -1;
+    S.child_seq = seq;
+    S.child_dirty = server.dirty;
+    S.child_jbytes = durability_journal_bytes();
+    S.child_start = t0 / 1000;
+    S.last_bgsave_start = t0;
+    S.offbox_runs++;
+    log_msg(LOG_NOTICE, "Off-process snapshot started by pid %d (tierdb-snapshot; covers journal seq %llu)",
+            (int)pid, (unsigned long long)seq);
+    return 0;
+}
+
+static void finish_offbox(int ok)
+{
+    S.last_bgsave_secs = (util_mstime() - S.last_bgsave_start) / 1000;
+    S.child_offbox = 0;
+    if (!ok) {
+        S.last_status_ok = 0;
+        return;
+    }
+    S.offbox_ok++;
+    S.last_offbox = 1;
+    log_msg(LOG_NOTICE, "Off-process snapshot terminated with success (covers journal seq %llu)",
+            (unsigned long long)S.child_seq);
+    after_success(S.child_seq, S.child_dirty, S.child_jbytes);
+}
+
+void snapshot_shutdown(void)
+{
+    if (S.child <= 0 || !S.child_offbox) return;
+    /* The next start-up does not need it; a run cut short leaves only a
+     * temp file. */
+    kill(S.child, SIGKILL);
+    int st;
+    while (waitpid(S.child, &st, 0) < 0 && errno == EINTR) {}
+    S.child = -1;
+    S.child_offbox = 0;
+}
+
 static void finish_bgsave(int ok)
 {
     S.last_bgsave_secs = (util_mstime() - S.last_bgsave_start) / 1000;
+    S.last_offbox = 0;
     if (!ok) {
         unlink(S.child_tmp);
         S.last_status_ok = 0;
@@ -286,7 +440,7 @@ static void finish_bgsave(int ok)
         return;
     }
     log_msg(LOG_NOTICE, "Background saving terminated with success");
-    after_success(S.child_seq, S.child_dirty);
+    after_success(S.child_seq, S.child_dirty, S.child_jbytes);
 }
 
 static void try_publish(void)
@@ -319,11 +473,19 @@ static void reap_child(void)
     }
     if (!ok) {
         if (r == S.child && WIFSIGNALED(st))
-            log_msg(LOG_WARNING, "Background saving terminated by signal %d", WTERMSIG(st));
+            log_msg(LOG_WARNING, "%s terminated by signal %d",
+                    S.child_offbox ? "Off-process snapshot" : "Background saving", WTERMSIG(st));
+        else if (S.child_offbox)
+            log_msg(LOG_WARNING, "Off-process snapshot failed (exit status %d); the previous snapshot stays",
+                    r == S.child && WIFEXITED(st) ? WEXITSTATUS(st) : -1);
         else
             log_msg(LOG_WARNING, "Background saving error");
     }
     S.child = -1;
+    if (S.child_offbox) {
+        finish_offbox(ok);
+        return;
+    }
     resume_parent_work();
     if (ok) {
         S.pending_publish = 1;
@@ -348,9 +510,28 @@ static void snapshot_cron(void)
             go = 1;
         }
     }
+    if (!go && S.jsnap_bytes > 0 && durability_enabled() &&
+        durability_journal_bytes() - S.jbytes_base > (uint64_t)S.jsnap_bytes &&
+        now - S.last_auto_try > BGSAVE_RETRY_SECS) {
+        S.last_auto_try = now;
+        S.auto_runs++;
+        log_msg(LOG_NOTICE, "Journal grew by %llu bytes since the last snapshot (journal-snapshot-bytes %lld). "
+                            "Starting the off-process snapshot...",
+                (unsigned long long)(durability_journal_bytes() - S.jbytes_base), S.jsnap_bytes);
+        const char *why;
+        if (offbox_start(&why) < 0 && strcmp(why, "ERR") != 0) log_msg(LOG_WARNING, "%s", why + 4);
+        return;
+    }
     if (!go) return;
-    S.scheduled = 0;
     const char *why;
+    int offbox = S.scheduled == 2 || S.mode == SNAP_MODE_OFFBOX;
+    S.scheduled = 0;
+    /* A PMem tier fork cannot freeze is no obstacle to the snapshotter,
+     * which reads only files: better than saving in process. */
+    if ((offbox || !tier_pmem_fork_safe()) && durability_enabled()) {
+        if (offbox_start(&why) < 0 && strcmp(why, "ERR") != 0) log_msg(LOG_WARNING, "%s", why + 4);
+        return;
+    }
     if (!tier_pmem_fork_safe()) {
         /* fork cannot freeze a shared PMem mapping: save in process */
         snapshot_save_now();
@@ -397,13 +578,24 @@ size_t rdb_info(char *buf, size_t cap)
                      "rdb_last_load_keys_expired:%llu\r\n"
                      "rdb_last_load_keys_loaded:%llu\r\n"
                      "latest_fork_usec:%llu\r\n"
-                     "total_forks:%llu\r\n",
+                     "total_forks:%llu\r\n"
+                     "rdb_snapshot_mode:%s\r\n"
+                     "rdb_offbox_in_progress:%d\r\n"
+                     "rdb_offbox_snapshots:%llu\r\n"
+                     "rdb_offbox_started:%llu\r\n"
+                     "rdb_offbox_auto_started:%llu\r\n"
+                     "rdb_last_snapshot_kind:%s\r\n"
+                     "rdb_journal_bytes_since_snapshot:%llu\r\n",
                      (unsigned long long)(server.dirty - S.dirty_base), snapshot_child_running(),
                      (long long)S.lastsave, S.last_status_ok ? "ok" : "err", (long long)S.last_bgsave_secs,
                      (long long)(snapshot_child_running() ? (now - S.last_bgsave_start) / 1000 : -1),
                      (unsigned long long)S.saves, (unsigned long long)S.last_cow,
                      (unsigned long long)S.loaded_expired, (unsigned long long)S.loaded_keys,
-                     (unsigned long long)S.latest_fork_usec, (unsigned long long)S.forks);
+                     (unsigned long long)S.latest_fork_usec, (unsigned long long)S.forks,
+                     mode_names[S.mode], S.child > 0 && S.child_offbox, (unsigned long long)S.offbox_ok,
+                     (unsigned long long)S.offbox_runs, (unsigned long long)S.auto_runs,
+                     S.last_offbox ? "offbox" : "fork",
+                     (unsigned long long)(durability_journal_bytes() - S.jbytes_base));
     if (n < 0) return 0;
     return (size_t)n < cap ? (size_t)n : cap ? cap - 1 : 0;
 }
@@ -419,18 +611,31 @@ void cmd_save(client *c)
 
 void cmd_bgsave(client *c)
 {
-    int schedule = 0;
-    if (c->argc > 1) {
-        if (c->argc == 2 && ARGEQ(c->argv[1], "schedule")) schedule = 1;
+    int schedule = 0, offbox = S.mode == SNAP_MODE_OFFBOX;
+    for (int i = 1; i < c->argc; i++) {
+        if (ARGEQ(c->argv[i], "schedule")) schedule = 1;
+        else if (ARGEQ(c->argv[i], "offbox")) offbox = 1;
         else { reply_err_syntax(c); return; }
+    }
+    if (offbox && !durability_enabled()) {
+        reply_error(c, "ERR BGSAVE OFFBOX needs the journal (durability log): tierdb-snapshot builds the snapshot "
+                       "from the previous snapshot plus the journal");
+        return;
     }
     if (snapshot_child_running()) {
         if (schedule) {
-            S.scheduled = 1;
+            S.scheduled = offbox ? 2 : 1;
             reply_status(c, "Background saving scheduled");
         } else {
             reply_error(c, "ERR Background save already in progress");
         }
+        return;
+    }
+    if (offbox) {
+        /* it reads only durable entries, so inside EXEC is fine too */
+        const char *why;
+        if (offbox_start(&why) < 0) { reply_error(c, why); return; }
+        reply_status(c, "Background saving started");
         return;
     }
     if (cmd_depth > 1) {

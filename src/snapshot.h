@@ -13,9 +13,16 @@
  *     leaves the previous snapshot intact.
  *   - PMem that is a shared file mapping (fsdax, tier_pmem_fork_safe() ==
  *     0) is not copied on write by fork, so a fork child could see later
- *     writes.  Then BGSAVE is refused with an error naming the reason, and
- *     the `save` rules save in process (blocking, like SAVE): a snapshot
- *     never mixes moments.
+ *     writes.  Then BGSAVE (fork) is refused with an error naming the
+ *     reason, and the `save` rules use the off-process snapshotter (with a
+ *     journal) or save in process (blocking, like SAVE, without one): a
+ *     snapshot never mixes moments.
+ *   - Off-process snapshots: tierdb-snapshot (snapshotter.h) rebuilds the
+ *     snapshot from the files, covering the journal up to the durable seq
+ *     at spawn time; BGSAVE OFFBOX, `snapshot-mode offbox` (BGSAVE and the
+ *     save rules) and `journal-snapshot-bytes` (journal bytes since the
+ *     last snapshot) start it.  It shares the single child slot with fork
+ *     BGSAVE (rdb_bgsave_in_progress covers both).
  *   - Start-up loads dbfilename (if present) before the journal; a corrupt
  *     or truncated file stops start-up with file, offset and reason.
  * Main thread only (the fork child only writes the file).
@@ -37,5 +44,17 @@ size_t rdb_info(char *buf, size_t cap);
 /* Blocking save (SHUTDOWN SAVE and the like): 0 ok, -1 failed (logged). */
 int snapshot_save_now(void);
 int snapshot_child_running(void);
+/* Off-process snapshots (BGSAVE OFFBOX; snapshot-mode offbox; the journal
+ * outgrowing journal-snapshot-bytes): tierdb-snapshot is spawned, reaped
+ * from cron, and on success the journal is trimmed to what it covers.
+ * snapshot_shutdown() kills a running one (server exit). */
+void snapshot_shutdown(void);
+/* rdb_save_opts from the rdbcompression/rdbchecksum settings (the
+ * snapshotter writes with the same options as the server). */
+struct rdb_save_opts;
+void snapshot_fill_opts(struct rdb_save_opts *o, uint64_t seq);
+/* Hidden snapshot-test-delay-ms: tierdb-snapshot sleeps this long after
+ * each journal entry, so tests can kill it mid-way. */
+long long snapshot_test_delay_ms(void);
 
 #endif
