@@ -83,3 +83,4 @@ src_libtierdb_core_a_SOURCES += src/rdb.c src/rdb.h src/snapshot.c src/snapshot.
 src_libtierdb_core_a_SOURCES += src/blocked.c src/blocked.h
 src_libtierdb_core_a_SOURCES += src/t_multi.c src/multi.h src/cmds_multi.def
 src_libtierdb_core_a_SOURCES += src/t_pubsub.c src/pubsub.h src/cmds_pubsub.def
+src_libtierdb_core_a_SOURCES += src/tiering_types.c

@@ -286,9 +286,10 @@ static void string_migrate(kv *e, tiering_step *st)
     if (e->enc == ENC_RAW) tiering_move_block(st, &e->ptr);
 }
 
-static void string_usage(const kv *e, long long samples, uint64_t bytes[TIER_COUNT])
+static void string_usage(const kv *e, long long samples, uint64_t bytes[TIER_COUNT], uint64_t *meta)
 {
     (void)samples;
+    (void)meta;
     if (e->enc == ENC_RAW && e->ptr) bytes[tier_of(e->ptr)] += tier_usable_size(e->ptr);
 }
 
@@ -303,15 +304,17 @@ static const tiering_type_ops *ops_of(int type)
 void tiering_value_usage(const kv *e, long long samples, uint64_t bytes[TIER_COUNT])
 {
     bytes[TIER_DRAM] += tier_usable_size(e);
+    uint64_t meta = 0;
     const tiering_type_ops *o = ops_of(e->type);
-    if (o && o->usage) o->usage(e, samples, bytes);
+    if (o && o->usage) o->usage(e, samples, bytes, &meta);
+    bytes[TIER_DRAM] += meta;
 }
 
 const char *tiering_value_tier(const kv *e)
 {
     uint64_t b[TIER_COUNT] = {0, 0};
     const tiering_type_ops *o = ops_of(e->type);
-    if (o && o->usage) o->usage(e, 0, b);
+    if (o && o->usage) o->usage(e, 0, b, NULL);
     if (b[TIER_PMEM] == 0) return "dram";
     return b[TIER_DRAM] == 0 ? "pmem" : "mixed";
 }
@@ -333,15 +336,82 @@ static struct {
     int had_work;
     double rate;                     /* measured copy rate, bytes/us */
     tiering_stats stats;
+    /* the aggregate a step left part-way (tiering_step.cursor) */
+    int resume;                      /* 1 if the fields below are set */
+    int resume_db;
+    uint8_t resume_type;
+    char *resume_key;                /* DRAM copy of the key bytes */
+    size_t resume_klen;
+    uint64_t resume_cursor;
 } mig = {.cold_idle = COLD_IDLE_START, .hot_idle = HOT_IDLE_START, .rate = RATE_START};
 
 typedef struct walk_ctx {
     tiering_step *st;
+    int db;
     int use_clock;                   /* ratio policy: apply the hot/cold filter */
     unsigned visited;
 } walk_ctx;
 
 void tiering_get_stats(tiering_stats *out) { *out = mig.stats; }
+
+int tiering_step_tick(tiering_step *st)
+{
+    if (st->stop) return 1;
+    if ((++st->ticks & 31) == 0 && tier_now_us() >= st->deadline_us) st->stop = 1;
+    return st->stop;
+}
+
+static void resume_clear(void)
+{
+    tier_dram_free(mig.resume_key);
+    mig.resume_key = NULL;
+    mig.resume = 0;
+}
+
+static void resume_set(int dbid, const kv *e, uint64_t cursor)
+{
+    if (!mig.resume || mig.resume_db != dbid || mig.resume_klen != e->keylen ||
+        memcmp(mig.resume_key, kv_key(e), e->keylen) != 0) {
+        resume_clear();
+        mig.resume_key = tier_dram_malloc(e->keylen ? e->keylen : 1);
+        memcpy(mig.resume_key, kv_key(e), e->keylen);
+        mig.resume_klen = e->keylen;
+        mig.resume_db = dbid;
+        mig.resume = 1;
+    }
+    mig.resume_type = e->type;
+    mig.resume_cursor = cursor;
+}
+
+/* Run the type's migrate on e from st->cursor; remembers where a value
+ * was left part-way. */
+static void migrate_value(int dbid, kv *e, const tiering_type_ops *o, tiering_step *st)
+{
+    st->partial = 0;
+    o->migrate(e, st);
+    if (st->partial) resume_set(dbid, e, st->cursor);
+    st->cursor = 0;
+    st->partial = 0;
+}
+
+/* Continue the value a previous step left part-way, if it still exists;
+ * the hot/cold filter already let it through. */
+static void resume_step(tiering_step *st)
+{
+    if (!mig.resume) return;
+    if (mig.resume_db >= server.ndbs) { resume_clear(); return; }
+    db *d = &server.dbs[mig.resume_db];
+    kv *e = (kv *)dict_find(&d->keys, mig.resume_key, mig.resume_klen);
+    const tiering_type_ops *o = e ? ops_of(e->type) : NULL;
+    if (!e || e->type != mig.resume_type || !o || !o->migrate) { resume_clear(); return; }
+    st->cursor = mig.resume_cursor;
+    st->partial = 0;
+    o->migrate(e, st);
+    if (st->partial) mig.resume_cursor = st->cursor;
+    else resume_clear();
+    st->cursor = 0;
+    st->partial = 0;
+}
 
 int tiering_move_block(tiering_step *st, void **pp)
 {
@@ -393,7 +463,7 @@ static void walk_visit(void *priv, dict_node *n)
         uint32_t idle = db_lru_clock >= e->lru ? db_lru_clock - e->lru : 0;
         if (st->plan->to == TIER_PMEM ? idle < mig.cold_idle : idle > mig.hot_idle) return;
     }
-    o->migrate(e, st);
+    migrate_value(w->db, e, o, st);
 }
 
 static void relax_filter(void)
@@ -422,9 +492,11 @@ static uint64_t walk(const tier_migrate_plan *plan, void *arg)
     mig.last_to = plan->to;
     tiering_step st = {.plan = plan, .deadline_us = plan->deadline_us};
     walk_ctx w = {.st = &st, .use_clock = tc.policy == TIER_POLICY_RATIO};
+    resume_step(&st);
     int cycles = 0;
     while (!st.stop && cycles < MAX_CYCLES_PER_STEP) {
         db *d = &server.dbs[mig.db];
+        w.db = mig.db;
         if (dict_size(&d->keys) > 0) {
             mig.cursor[mig.db] = dict_scan(&d->keys, mig.cursor[mig.db], walk_visit, &w);
             if (mig.cursor[mig.db] != 0) continue;
