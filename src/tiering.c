@@ -23,6 +23,12 @@
  *   still wanted relaxes the filter (x4), so the step always converges; a
  *   tick without work resets it.  The key's access clock is read, never
  *   written.
+ *   Aggregates: a type's migrate may stop inside a value and say where to
+ *   continue (tiering_step.cursor).  That key, and the keys after it in
+ *   the same keyspace bucket (which the SCAN cursor has already passed),
+ *   are kept by name in a short pending list that the next step visits
+ *   before it goes on with the SCAN; so a value too big for one budget is
+ *   moved over several ticks and never starves its bucket neighbours.
  *   Budget: the copy rate is measured (bytes/us, smoothed) and a block is
  *   moved only if its estimated copy time fits in what is left of the
  *   budget; a block that would not fit even in a whole budget is skipped
@@ -325,6 +331,7 @@ const char *tiering_value_tier(const kv *e)
 #define HOT_IDLE_START 2u            /* s: to DRAM, first only keys used this recently */
 #define RATE_START 1000.0            /* bytes/us assumed before the first measurement */
 #define MAX_CYCLES_PER_STEP 2        /* an empty or unmovable keyspace must not spin */
+#define PENDING_MAX 16               /* longer bucket chains: the rest waits for the next cycle */
 
 static struct {
     uint64_t *cursor;                /* per database */
@@ -336,13 +343,18 @@ static struct {
     int had_work;
     double rate;                     /* measured copy rate, bytes/us */
     tiering_stats stats;
-    /* the aggregate a step left part-way (tiering_step.cursor) */
-    int resume;                      /* 1 if the fields below are set */
-    int resume_db;
-    uint8_t resume_type;
-    char *resume_key;                /* DRAM copy of the key bytes */
-    size_t resume_klen;
-    uint64_t resume_cursor;
+    /* Keys a step ended on: the value it left part-way (with the position
+     * to continue from) and the keys after it in the same bucket, which the
+     * keyspace cursor has already passed.  Without this a big value that
+     * ends every step would hide its bucket neighbours for ever. */
+    struct pending_key {
+        int db;
+        uint8_t type;
+        char *key;                   /* DRAM copy of the key bytes */
+        size_t klen;
+        uint64_t cursor;             /* tiering_step.cursor to continue from */
+    } pend[PENDING_MAX];
+    int npend;
 } mig = {.cold_idle = COLD_IDLE_START, .hot_idle = HOT_IDLE_START, .rate = RATE_START};
 
 typedef struct walk_ctx {
@@ -361,56 +373,58 @@ int tiering_step_tick(tiering_step *st)
     return st->stop;
 }
 
-static void resume_clear(void)
+static void pending_push(int dbid, const kv *e, uint64_t cursor)
 {
-    tier_dram_free(mig.resume_key);
-    mig.resume_key = NULL;
-    mig.resume = 0;
+    if (mig.npend == PENDING_MAX) return;
+    struct pending_key *p = &mig.pend[mig.npend++];
+    p->db = dbid;
+    p->type = e->type;
+    p->key = tier_dram_malloc(e->keylen ? e->keylen : 1);
+    memcpy(p->key, kv_key(e), e->keylen);
+    p->klen = e->keylen;
+    p->cursor = cursor;
 }
 
-static void resume_set(int dbid, const kv *e, uint64_t cursor)
+static void pending_pop(void)
 {
-    if (!mig.resume || mig.resume_db != dbid || mig.resume_klen != e->keylen ||
-        memcmp(mig.resume_key, kv_key(e), e->keylen) != 0) {
-        resume_clear();
-        mig.resume_key = tier_dram_malloc(e->keylen ? e->keylen : 1);
-        memcpy(mig.resume_key, kv_key(e), e->keylen);
-        mig.resume_klen = e->keylen;
-        mig.resume_db = dbid;
-        mig.resume = 1;
+    tier_dram_free(mig.pend[0].key);
+    memmove(&mig.pend[0], &mig.pend[1], sizeof(mig.pend[0]) * (size_t)(mig.npend - 1));
+    mig.npend--;
+}
+
+/* The key's access clock allows moving it in this direction? */
+static int filter_ok(int use_clock, const kv *e, const tiering_step *st)
+{
+    if (!use_clock) return 1;
+    uint32_t idle = db_lru_clock >= e->lru ? db_lru_clock - e->lru : 0;
+    return st->plan->to == TIER_PMEM ? idle >= mig.cold_idle : idle <= mig.hot_idle;
+}
+
+/* Run the type's migrate on e from `cursor`; 1 if it stopped part-way
+ * (*cursor then says where to continue). */
+static int migrate_value(kv *e, const tiering_type_ops *o, tiering_step *st, uint64_t *cursor)
+{
+    st->cursor = *cursor;
+    st->partial = 0;
+    o->migrate(e, st);
+    int partial = st->partial;
+    if (partial) *cursor = st->cursor;
+    st->cursor = 0;
+    st->partial = 0;
+    return partial;
+}
+
+/* Visit the keys earlier steps ended on, first to last.  Keys are looked up
+ * by name: one that is gone or changed type is dropped. */
+static void pending_run(tiering_step *st, int use_clock)
+{
+    while (mig.npend > 0 && !st->stop) {
+        struct pending_key *p = &mig.pend[0];
+        kv *e = p->db < server.ndbs ? (kv *)dict_find(&server.dbs[p->db].keys, p->key, p->klen) : NULL;
+        const tiering_type_ops *o = e && e->type == p->type ? ops_of(e->type) : NULL;
+        if (o && o->migrate && filter_ok(use_clock, e, st) && migrate_value(e, o, st, &p->cursor)) return;
+        pending_pop();
     }
-    mig.resume_type = e->type;
-    mig.resume_cursor = cursor;
-}
-
-/* Run the type's migrate on e from st->cursor; remembers where a value
- * was left part-way. */
-static void migrate_value(int dbid, kv *e, const tiering_type_ops *o, tiering_step *st)
-{
-    st->partial = 0;
-    o->migrate(e, st);
-    if (st->partial) resume_set(dbid, e, st->cursor);
-    st->cursor = 0;
-    st->partial = 0;
-}
-
-/* Continue the value a previous step left part-way, if it still exists;
- * the hot/cold filter already let it through. */
-static void resume_step(tiering_step *st)
-{
-    if (!mig.resume) return;
-    if (mig.resume_db >= server.ndbs) { resume_clear(); return; }
-    db *d = &server.dbs[mig.resume_db];
-    kv *e = (kv *)dict_find(&d->keys, mig.resume_key, mig.resume_klen);
-    const tiering_type_ops *o = e ? ops_of(e->type) : NULL;
-    if (!e || e->type != mig.resume_type || !o || !o->migrate) { resume_clear(); return; }
-    st->cursor = mig.resume_cursor;
-    st->partial = 0;
-    o->migrate(e, st);
-    if (st->partial) mig.resume_cursor = st->cursor;
-    else resume_clear();
-    st->cursor = 0;
-    st->partial = 0;
 }
 
 int tiering_move_block(tiering_step *st, void **pp)
@@ -451,19 +465,17 @@ static void walk_visit(void *priv, dict_node *n)
 {
     walk_ctx *w = priv;
     tiering_step *st = w->st;
-    if (st->stop) return;
     kv *e = (kv *)n;
-    if ((++w->visited & 63) == 0 && tier_now_us() >= st->deadline_us) {
-        st->stop = 1;
+    if (!st->stop && (++w->visited & 63) == 0 && tier_now_us() >= st->deadline_us) st->stop = 1;
+    if (st->stop) {
+        /* the keyspace cursor moves past this bucket: come back for e */
+        pending_push(w->db, e, 0);
         return;
     }
     const tiering_type_ops *o = ops_of(e->type);
-    if (!o || !o->migrate) return;
-    if (w->use_clock) {
-        uint32_t idle = db_lru_clock >= e->lru ? db_lru_clock - e->lru : 0;
-        if (st->plan->to == TIER_PMEM ? idle < mig.cold_idle : idle > mig.hot_idle) return;
-    }
-    migrate_value(w->db, e, o, st);
+    if (!o || !o->migrate || !filter_ok(w->use_clock, e, st)) return;
+    uint64_t cursor = 0;
+    if (migrate_value(e, o, st, &cursor)) pending_push(w->db, e, cursor);
 }
 
 static void relax_filter(void)
@@ -492,7 +504,7 @@ static uint64_t walk(const tier_migrate_plan *plan, void *arg)
     mig.last_to = plan->to;
     tiering_step st = {.plan = plan, .deadline_us = plan->deadline_us};
     walk_ctx w = {.st = &st, .use_clock = tc.policy == TIER_POLICY_RATIO};
-    resume_step(&st);
+    pending_run(&st, w.use_clock);
     int cycles = 0;
     while (!st.stop && cycles < MAX_CYCLES_PER_STEP) {
         db *d = &server.dbs[mig.db];

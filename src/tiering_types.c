@@ -88,6 +88,20 @@ static void dict_walk_visit(void *priv, dict_node *n)
  * costs a tier_of each). */
 static void dict_migrate(dict *d, size_t field_off, tiering_step *st)
 {
+    /* While a table is rehashing, one dict_scan call visits every bucket
+     * of the large table that maps to the cursor's bucket of the small one;
+     * after a big expand or shrink that group can hold more elements than a
+     * budget can look at, and the walk would restart on it forever (an idle
+     * value's table is only rehashed by commands on it).  So finish the
+     * rehash first, a budget at a time.  It moves metadata only. */
+    while (dict_is_rehashing(d) && d->pause_rehash == 0) {
+        if (tier_now_us() >= st->deadline_us) {
+            st->stop = 1;
+            st->partial = 1;
+            return;
+        }
+        dict_rehash_step(d, 64);
+    }
     dict_walk w = {.st = st, .field_off = field_off};
     uint64_t c = st->cursor;
     do {
