@@ -307,6 +307,12 @@ static const tiering_type_ops *ops_of(int type)
     return type >= 0 && type < TYPE_SLOTS ? &type_ops[type] : NULL;
 }
 
+const tiering_type_ops *tiering_type_get(int type)
+{
+    const tiering_type_ops *o = ops_of(type);
+    return o && (o->migrate || o->usage) ? o : NULL;
+}
+
 void tiering_value_usage(const kv *e, long long samples, uint64_t bytes[TIER_COUNT])
 {
     bytes[TIER_DRAM] += tier_usable_size(e);

@@ -98,6 +98,8 @@ typedef struct tiering_type_ops {
 /* For enum obj_type values; a type without ops is never migrated and its
  * value counts as DRAM in MEMORY TIER. */
 void tiering_register_type(int type, const tiering_type_ops *ops);
+/* The ops registered for a type (strings built in), NULL if none. */
+const tiering_type_ops *tiering_type_get(int type);
 /* Registers lists, hashes, sets and sorted sets (tiering_types.c; from
  * server_register_modules). */
 void tiering_types_register(void);
