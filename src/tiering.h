@@ -18,7 +18,11 @@
  *     hot values to DRAM first.  A block whose copy would not fit in the
  *     budget is skipped rather than blocking clients.
  *   - Value types register how their blocks migrate and how their bytes are
- *     counted per tier (tiering_register_type); strings are built in.
+ *     counted per tier (tiering_register_type); strings are built in, lists,
+ *     hashes, sets and sorted sets are in tiering_types.c.  A value with
+ *     more blocks than one budget can move is continued on the next tick
+ *     from where the step stopped (tiering_step.cursor), and keys a step
+ *     ended on are visited first by the next step, so no key is starved.
  * Main thread only.
  */
 #ifndef TIERING_H
