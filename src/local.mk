@@ -88,3 +88,4 @@ src_libtierdb_core_a_SOURCES += src/snapshotter.c src/snapshotter.h
 bin_PROGRAMS += tierdb-snapshot
 tierdb_snapshot_SOURCES = src/snapshotter_main.c
 tierdb_snapshot_LDADD = $(CORE_LIBS)
+src_libtierdb_core_a_SOURCES += src/tiering_types.c

@@ -23,6 +23,12 @@
  *   still wanted relaxes the filter (x4), so the step always converges; a
  *   tick without work resets it.  The key's access clock is read, never
  *   written.
+ *   Aggregates: a type's migrate may stop inside a value and say where to
+ *   continue (tiering_step.cursor).  That key, and the keys after it in
+ *   the same keyspace bucket (which the SCAN cursor has already passed),
+ *   are kept by name in a short pending list that the next step visits
+ *   before it goes on with the SCAN; so a value too big for one budget is
+ *   moved over several ticks and never starves its bucket neighbours.
  *   Budget: the copy rate is measured (bytes/us, smoothed) and a block is
  *   moved only if its estimated copy time fits in what is left of the
  *   budget; a block that would not fit even in a whole budget is skipped
@@ -292,9 +298,10 @@ static void string_migrate(kv *e, tiering_step *st)
     if (e->enc == ENC_RAW) tiering_move_block(st, &e->ptr);
 }
 
-static void string_usage(const kv *e, long long samples, uint64_t bytes[TIER_COUNT])
+static void string_usage(const kv *e, long long samples, uint64_t bytes[TIER_COUNT], uint64_t *meta)
 {
     (void)samples;
+    (void)meta;
     if (e->enc == ENC_RAW && e->ptr) bytes[tier_of(e->ptr)] += tier_usable_size(e->ptr);
 }
 
@@ -306,18 +313,26 @@ static const tiering_type_ops *ops_of(int type)
     return type >= 0 && type < TYPE_SLOTS ? &type_ops[type] : NULL;
 }
 
+const tiering_type_ops *tiering_type_get(int type)
+{
+    const tiering_type_ops *o = ops_of(type);
+    return o && (o->migrate || o->usage) ? o : NULL;
+}
+
 void tiering_value_usage(const kv *e, long long samples, uint64_t bytes[TIER_COUNT])
 {
     bytes[TIER_DRAM] += tier_usable_size(e);
+    uint64_t meta = 0;
     const tiering_type_ops *o = ops_of(e->type);
-    if (o && o->usage) o->usage(e, samples, bytes);
+    if (o && o->usage) o->usage(e, samples, bytes, &meta);
+    bytes[TIER_DRAM] += meta;
 }
 
 const char *tiering_value_tier(const kv *e)
 {
     uint64_t b[TIER_COUNT] = {0, 0};
     const tiering_type_ops *o = ops_of(e->type);
-    if (o && o->usage) o->usage(e, 0, b);
+    if (o && o->usage) o->usage(e, 0, b, NULL);
     if (b[TIER_PMEM] == 0) return "dram";
     return b[TIER_DRAM] == 0 ? "pmem" : "mixed";
 }
@@ -328,6 +343,7 @@ const char *tiering_value_tier(const kv *e)
 #define HOT_IDLE_START 2u            /* s: to DRAM, first only keys used this recently */
 #define RATE_START 1000.0            /* bytes/us assumed before the first measurement */
 #define MAX_CYCLES_PER_STEP 2        /* an empty or unmovable keyspace must not spin */
+#define PENDING_MAX 16               /* longer bucket chains: the rest waits for the next cycle */
 
 static struct {
     uint64_t *cursor;                /* per database */
@@ -339,15 +355,89 @@ static struct {
     int had_work;
     double rate;                     /* measured copy rate, bytes/us */
     tiering_stats stats;
+    /* Keys a step ended on: the value it left part-way (with the position
+     * to continue from) and the keys after it in the same bucket, which the
+     * keyspace cursor has already passed.  Without this a big value that
+     * ends every step would hide its bucket neighbours for ever. */
+    struct pending_key {
+        int db;
+        uint8_t type;
+        char *key;                   /* DRAM copy of the key bytes */
+        size_t klen;
+        uint64_t cursor;             /* tiering_step.cursor to continue from */
+    } pend[PENDING_MAX];
+    int npend;
 } mig = {.cold_idle = COLD_IDLE_START, .hot_idle = HOT_IDLE_START, .rate = RATE_START};
 
 typedef struct walk_ctx {
     tiering_step *st;
+    int db;
     int use_clock;                   /* ratio policy: apply the hot/cold filter */
     unsigned visited;
 } walk_ctx;
 
 void tiering_get_stats(tiering_stats *out) { *out = mig.stats; }
+
+int tiering_step_tick(tiering_step *st)
+{
+    if (st->stop) return 1;
+    if ((++st->ticks & 31) == 0 && tier_now_us() >= st->deadline_us) st->stop = 1;
+    return st->stop;
+}
+
+static void pending_push(int dbid, const kv *e, uint64_t cursor)
+{
+    if (mig.npend == PENDING_MAX) return;
+    struct pending_key *p = &mig.pend[mig.npend++];
+    p->db = dbid;
+    p->type = e->type;
+    p->key = tier_dram_malloc(e->keylen ? e->keylen : 1);
+    memcpy(p->key, kv_key(e), e->keylen);
+    p->klen = e->keylen;
+    p->cursor = cursor;
+}
+
+static void pending_pop(void)
+{
+    tier_dram_free(mig.pend[0].key);
+    memmove(&mig.pend[0], &mig.pend[1], sizeof(mig.pend[0]) * (size_t)(mig.npend - 1));
+    mig.npend--;
+}
+
+/* The key's access clock allows moving it in this direction? */
+static int filter_ok(int use_clock, const kv *e, const tiering_step *st)
+{
+    if (!use_clock) return 1;
+    uint32_t idle = db_lru_clock >= e->lru ? db_lru_clock - e->lru : 0;
+    return st->plan->to == TIER_PMEM ? idle >= mig.cold_idle : idle <= mig.hot_idle;
+}
+
+/* Run the type's migrate on e from `cursor`; 1 if it stopped part-way
+ * (*cursor then says where to continue). */
+static int migrate_value(kv *e, const tiering_type_ops *o, tiering_step *st, uint64_t *cursor)
+{
+    st->cursor = *cursor;
+    st->partial = 0;
+    o->migrate(e, st);
+    int partial = st->partial;
+    if (partial) *cursor = st->cursor;
+    st->cursor = 0;
+    st->partial = 0;
+    return partial;
+}
+
+/* Visit the keys earlier steps ended on, first to last.  Keys are looked up
+ * by name: one that is gone or changed type is dropped. */
+static void pending_run(tiering_step *st, int use_clock)
+{
+    while (mig.npend > 0 && !st->stop) {
+        struct pending_key *p = &mig.pend[0];
+        kv *e = p->db < server.ndbs ? (kv *)dict_find(&server.dbs[p->db].keys, p->key, p->klen) : NULL;
+        const tiering_type_ops *o = e && e->type == p->type ? ops_of(e->type) : NULL;
+        if (o && o->migrate && filter_ok(use_clock, e, st) && migrate_value(e, o, st, &p->cursor)) return;
+        pending_pop();
+    }
+}
 
 int tiering_move_block(tiering_step *st, void **pp)
 {
@@ -387,19 +477,17 @@ static void walk_visit(void *priv, dict_node *n)
 {
     walk_ctx *w = priv;
     tiering_step *st = w->st;
-    if (st->stop) return;
     kv *e = (kv *)n;
-    if ((++w->visited & 63) == 0 && tier_now_us() >= st->deadline_us) {
-        st->stop = 1;
+    if (!st->stop && (++w->visited & 63) == 0 && tier_now_us() >= st->deadline_us) st->stop = 1;
+    if (st->stop) {
+        /* the keyspace cursor moves past this bucket: come back for e */
+        pending_push(w->db, e, 0);
         return;
     }
     const tiering_type_ops *o = ops_of(e->type);
-    if (!o || !o->migrate) return;
-    if (w->use_clock) {
-        uint32_t idle = db_lru_clock >= e->lru ? db_lru_clock - e->lru : 0;
-        if (st->plan->to == TIER_PMEM ? idle < mig.cold_idle : idle > mig.hot_idle) return;
-    }
-    o->migrate(e, st);
+    if (!o || !o->migrate || !filter_ok(w->use_clock, e, st)) return;
+    uint64_t cursor = 0;
+    if (migrate_value(e, o, st, &cursor)) pending_push(w->db, e, cursor);
 }
 
 static void relax_filter(void)
@@ -428,9 +516,11 @@ static uint64_t walk(const tier_migrate_plan *plan, void *arg)
     mig.last_to = plan->to;
     tiering_step st = {.plan = plan, .deadline_us = plan->deadline_us};
     walk_ctx w = {.st = &st, .use_clock = tc.policy == TIER_POLICY_RATIO};
+    pending_run(&st, w.use_clock);
     int cycles = 0;
     while (!st.stop && cycles < MAX_CYCLES_PER_STEP) {
         db *d = &server.dbs[mig.db];
+        w.db = mig.db;
         if (dict_size(&d->keys) > 0) {
             mig.cursor[mig.db] = dict_scan(&d->keys, mig.cursor[mig.db], walk_visit, &w);
             if (mig.cursor[mig.db] != 0) continue;

@@ -18,7 +18,11 @@
  *     hot values to DRAM first.  A block whose copy would not fit in the
  *     budget is skipped rather than blocking clients.
  *   - Value types register how their blocks migrate and how their bytes are
- *     counted per tier (tiering_register_type); strings are built in.
+ *     counted per tier (tiering_register_type); strings are built in, lists,
+ *     hashes, sets and sorted sets are in tiering_types.c.  A value with
+ *     more blocks than one budget can move is continued on the next tick
+ *     from where the step stopped (tiering_step.cursor), and keys a step
+ *     ended on are visited first by the next step, so no key is starved.
  * Main thread only.
  */
 #ifndef TIERING_H
@@ -54,6 +58,16 @@ typedef struct tiering_step {
     uint64_t moved;          /* bytes moved in this step so far */
     uint64_t moved_blocks;
     int stop;                /* set when the step must end (deadline, target full, done) */
+    /* Per-key resume point, so a large aggregate is migrated across ticks
+     * instead of being restarted from its first element by every cycle.
+     * In: where to continue in this value (0 = from the start).  Out: a
+     * type that stops part-way sets partial = 1 and cursor to where the
+     * next step should continue; the walk then resumes this key first
+     * (looked up by name, so the value may have changed or gone: the
+     * cursor is a hint, never trusted as a pointer). */
+    uint64_t cursor;
+    int partial;
+    unsigned ticks;          /* for tiering_step_tick */
 } tiering_step;
 
 /* Move one user-data block *pp if the plan wants it: replaces *pp with the
@@ -63,15 +77,22 @@ typedef struct tiering_step {
  * are.  Type modules call this for each block of an aggregate value. */
 int tiering_move_block(tiering_step *st, void **pp);
 
+/* Call once per element visited (moved or not): checks the clock every few
+ * calls so a walk over many non-candidate elements still ends on time.
+ * Returns 1 (and sets st->stop) when the step must end. */
+int tiering_step_tick(tiering_step *st);
+
 /* Migrate the blocks of e's value (e itself never moves).  Return as soon
  * as tiering_move_block returns 1.  Blocks that were not visited are found
  * on a later walk, so a type may stop part-way through a value. */
 typedef void tiering_migrate_fn(kv *e, tiering_step *st);
 
-/* Add the usable bytes of e's value blocks to bytes[TIER_DRAM/TIER_PMEM]
- * (not the kv block itself).  samples > 0 may estimate from that many
- * elements, 0 means count everything. */
-typedef void tiering_usage_fn(const kv *e, long long samples, uint64_t bytes[TIER_COUNT]);
+/* Add the usable bytes of e's value blocks (user data) to
+ * bytes[TIER_DRAM/TIER_PMEM], and, if meta is not NULL, the bytes of the
+ * value's DRAM metadata (list nodes, dict tables and nodes, skiplist nodes)
+ * to *meta; never the kv block itself.  samples > 0 may estimate from that
+ * many elements, 0 means count everything. */
+typedef void tiering_usage_fn(const kv *e, long long samples, uint64_t bytes[TIER_COUNT], uint64_t *meta);
 
 typedef struct tiering_type_ops {
     tiering_migrate_fn *migrate;
@@ -81,11 +102,17 @@ typedef struct tiering_type_ops {
 /* For enum obj_type values; a type without ops is never migrated and its
  * value counts as DRAM in MEMORY TIER. */
 void tiering_register_type(int type, const tiering_type_ops *ops);
+/* The ops registered for a type (strings built in), NULL if none. */
+const tiering_type_ops *tiering_type_get(int type);
+/* Registers lists, hashes, sets and sorted sets (tiering_types.c; from
+ * server_register_modules). */
+void tiering_types_register(void);
 
-/* Bytes of e per tier: the kv block (DRAM) plus the value's blocks. */
+/* Bytes of e per tier: the kv block and the value's metadata (DRAM) plus
+ * the value's user-data blocks. */
 void tiering_value_usage(const kv *e, long long samples, uint64_t bytes[TIER_COUNT]);
-/* "dram", "pmem" or "mixed" for the value of e (the key block is metadata
- * and does not count). */
+/* "dram", "pmem" or "mixed" for the value of e (the key block and the
+ * value's metadata do not count: only user-data blocks). */
 const char *tiering_value_tier(const kv *e);
 
 /* ---- reporting -------------------------------------------------------------- */

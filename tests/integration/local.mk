@@ -26,3 +26,4 @@ EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/harness.py
 INTEGRATION_TESTS += tests/integration/test_multi.py tests/integration/test_pubsub.py
 EXTRA_DIST += tests/integration/resp.py
 INTEGRATION_TESTS += tests/integration/test_snapshotter.py
+INTEGRATION_TESTS += tests/integration/test_tiering_types.py
