@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "db.h"
 #include "effects.h"
 #include "ev.h"
 #include "jnl.h"
@@ -161,7 +162,9 @@ void durability_start(void)
     char err[1024];
     jnl_recovery rep;
     server.loading = 1;
+    db_expire_paused = 1;
     int rc = jnl_open(&o, &J, &rep, err, sizeof(err));
+    db_expire_paused = 0;
     server.loading = 0;
     replay_done();
     if (rc != JNL_OK) {

@@ -35,6 +35,7 @@
 #include "dict.h"
 #include "durability.h"
 #include "effects.h"
+#include "jnl.h"
 #include "log.h"
 #include "rdb.h"
 #include "server.h"
@@ -368,7 +369,10 @@ uint64_t snapshot_startup_load(void)
     rdb_load_info info;
     uint64_t t0 = util_monotonic_us();
     server.loading = 1;
-    int rc = rdb_load_file(server.cfg.dbfilename, server.dbs, server.ndbs, util_mstime(), &info, err, sizeof(err));
+    /* with a journal to replay after it, keys past their TTL stay: the
+     * journal's entries may still use them and hold their DELs */
+    int64_t now = jnl_cfg.durability == JNL_DURABILITY_LOG ? 0 : util_mstime();
+    int rc = rdb_load_file(server.cfg.dbfilename, server.dbs, server.ndbs, now, &info, err, sizeof(err));
     server.loading = 0;
     if (rc < 0)
         server_die("Bad RDB snapshot, refusing to start with a partial dataset: %s (dir %s)", err,
@@ -495,7 +499,7 @@ void cmd_restore(client *c)
         return;
     }
     if (ttl && !absttl) ttl += db_now_ms;
-    if (ttl && ttl <= db_now_ms) {
+    if (ttl && db_when_passed(ttl)) {
         /* already expired: the key ends up absent, as in Redis */
         kv_free(e);
         if (old) {

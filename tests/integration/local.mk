@@ -25,3 +25,4 @@ INTEGRATION_TESTS += tests/integration/test_rdb.py
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/harness.py
 INTEGRATION_TESTS += tests/integration/test_multi.py tests/integration/test_pubsub.py
 EXTRA_DIST += tests/integration/resp.py
+INTEGRATION_TESTS += tests/integration/test_replay_equal.py
