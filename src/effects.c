@@ -191,6 +191,21 @@ void fx_also_strs(int dbid, ...)
     fx_also(dbid, n, a);
 }
 
+uint64_t fx_server_dirty;
+
+void fx_server_del(int dbid, const char *key, size_t len)
+{
+    fx_also_strs(dbid, "DEL", (size_t)3, key, len, NULL);
+    server_dirty(1);
+    fx_server_dirty++;
+}
+
+void fx_forget_db(void)
+{
+    /* inside an entry the SELECT already written stays valid */
+    if (depth == 0) last_db = -1;
+}
+
 void fx_cmd_end(client *c, const cmd *cm, int changed)
 {
     if (!changed || suppressed || !(cm->flags & CMD_JOURNAL)) return;

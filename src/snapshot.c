@@ -159,6 +159,7 @@ int snapshot_save_now(void)
 {
     if (S.child > 0 || S.pending_publish) return -1;
     uint64_t seq = durability_last_seq();
+    fx_forget_db();     /* the entry after seq must say its db: replay from here starts in db 0 */
     if (durability_enabled() && durability_wait(seq) != 0) {
         log_msg(LOG_WARNING, "SAVE refused: the journal cannot make seq %llu durable", (unsigned long long)seq);
         S.last_status_ok = 0;
@@ -238,6 +239,7 @@ static int bgsave_start(const char **why)
     int pfd[2];
     if (pipe2(pfd, O_CLOEXEC) < 0) pfd[0] = pfd[1] = -1;
     S.child_seq = durability_last_seq();
+    fx_forget_db();     /* the entry after child_seq must say its db */
     S.child_dirty = server.dirty;
     S.child_start = util_mstime() / 1000;
     S.last_try = S.child_start;

@@ -218,7 +218,7 @@ def expand(r, cmd, rnd):
         return ["EXISTS", cmd[1]]
     opts = rnd.choice([[0], [rnd.randint(10 ** 6, 10 ** 7)], [int(time.time() * 1000) + 10 ** 7, "ABSTTL"],
                        [rnd.randint(5, SHORT_TTL_MS)]])
-    return ["RESTORE", cmd[2]] + opts + ["REPLACE"] + (["IDLETIME", 5] if rnd.random() < 0.2 else [])
+    return ["RESTORE", cmd[2], opts[0], payload] + opts[1:] + ["REPLACE"] + (["IDLETIME", 5] if rnd.random() < 0.2 else [])
 
 
 BLOCKING = [
@@ -283,6 +283,7 @@ def drive(s, seed, nops=4000):
     r.execute_command("SELECT", 0)
     ops = 0
     i = 0
+    flushed = False
     while ops < nops:
         i += 1
         x = rnd.random()
@@ -305,9 +306,9 @@ def drive(s, seed, nops=4000):
             except Exception:
                 pass
             continue
-        if x < 0.13 and ops < nops // 2 and rnd.random() < 0.1:
-            r.execute_command("FLUSHALL")
-            ops += 1
+        if not flushed and ops > nops // 4:
+            r.execute_command("FLUSHALL")     # once, early enough to refill
+            flushed = True
             continue
         p = r.pipeline(transaction=False)
         p.execute_command("SELECT", db)
