@@ -394,6 +394,39 @@ def test_replay_gives_the_same_state():
         assert not bad, "replay on an empty server differs (seed %d): %r" % (SEED, bad[:10])
 
 
+def test_snapshot_then_journal():
+    """Replay after a snapshot starts in db 0 and at the snapshot's clock:
+    the first entry after it must name its database, and a key past its TTL
+    in the snapshot is still there for the entries that use it."""
+    d = tempfile.mkdtemp(prefix="tierdb-snap-")
+    try:
+        with Server(dir=d) as s:
+            r = s.client()
+            r.execute_command("SELECT", 3)
+            r.set("a", "1")
+            r.set("short", "v", px=150)
+            r.execute_command("SAVE")
+            r.set("b", "2")                      # the entry right after the snapshot
+            r.append("short", "+more")           # before it expires
+            r.execute_command("SELECT", 0)
+            before = dump(r)
+            time.sleep(0.3)                      # "short" expires in the snapshot's past
+            s.kill()
+        with Server(dir=d) as s2:
+            r = s2.client()
+            after = dump(r)
+            r.execute_command("SELECT", 3)
+            assert r.get("b") == b"2"
+            assert r.get("short") is None
+            assert r.execute_command("DBSIZE") == 2
+            r.execute_command("SELECT", 0)
+            assert r.execute_command("DBSIZE") == 0
+        before.pop((3, b"short"))
+        assert not diff(before, after), diff(before, after)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def _corrupt_middle(dirpath):
     """Flip a byte inside the payload of an entry in the middle of the oldest
     segment; returns (segment name, entry offset)."""
