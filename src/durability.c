@@ -176,7 +176,9 @@ void durability_start(void)
                        "holds the entries right after it (%s). Refusing to start with a gap in the data.",
                        server.cfg.dbfilename, (unsigned long long)snap_seq, jnl_cfg.dir, err);
         server_die("Cannot open the journal in '%s': %s%s", jnl_cfg.dir, err,
-                   rc == JNL_ECORRUPT ? " (set journal-truncate-corrupt yes to cut the journal there on purpose)" : "");
+                   rc == JNL_ECORRUPT && !strstr(err, "journal-truncate-corrupt")
+                       ? " (set journal-truncate-corrupt yes to cut the journal there on purpose)"
+                       : "");
     }
     if (snap_seq && rep.next_seq <= snap_seq)
         server_die("The snapshot '%s' covers the journal up to seq %llu, but the journal in '%s' ends at seq "

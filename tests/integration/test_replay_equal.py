@@ -276,7 +276,7 @@ def serve_blocked(s, r, rnd, db, i):
     sock.close()
 
 
-def drive(s, seed, nops=4000):
+def drive(s, seed, nops=int(os.environ.get("REPLAY_OPS", "4000"))):
     rnd = random.Random(seed)
     r = s.client()
     r.response_callbacks.clear()     # raw replies: ZADD INCR, GETEX... need no parsing
@@ -468,6 +468,8 @@ def test_corrupt_middle_entry_stops_startup():
         assert rc != 0, log
         assert seg in log and str(off) in log, (seg, off, log[-2000:])
         assert "journal-truncate-corrupt" in log, log[-2000:]
+        last = [l for l in log.splitlines() if "Cannot open the journal" in l][-1]
+        assert last.count("journal-truncate-corrupt") == 1, last
         with Server(dir=d, args=["--journal-truncate-corrupt", "yes"]) as s3:
             r = s3.client()
             n = sum(1 for i in range(30) if r.get("k%d" % i) is not None)
