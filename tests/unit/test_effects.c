@@ -116,6 +116,18 @@ static void expect(client *c, const char *cmdline, const char *want)
     if (strcmp(body(entries[0]), want)) fail_msg("%s:\n  want '%s'\n  got  '%s'", cmdline, want, body(entries[0]));
 }
 
+/* Same, for a record holding the command's clock plus delta_ms (the clock
+ * is read after the command ran). */
+static void expect_at(client *c, const char *cmdline, const char *want_fmt, long long delta_ms)
+{
+    reset_entries();
+    call(c, "%s", cmdline);
+    char want[512];
+    snprintf(want, sizeof(want), want_fmt, (long long)db_now_ms + delta_ms);
+    if (nentries != 1) fail_msg("%s: expected 1 entry '%s', got %d", cmdline, want, nentries);
+    if (strcmp(body(entries[0]), want)) fail_msg("%s:\n  want '%s'\n  got  '%s'", cmdline, want, body(entries[0]));
+}
+
 static char *fmt(const char *f, ...)
 {
     static char b[4][512];
@@ -161,15 +173,15 @@ static long long ttl_of(const char *key)
 static void test_set_relative_ttl_becomes_pxat(void **state)
 {
     (void)state;
-    expect(C, "SET k v EX 100", fmt("SET k v PXAT %lld", (long long)db_now_ms + 100000));
+    expect_at(C, "SET k v EX 100", "SET k v PXAT %lld", 100000);
     assert_int_equal(ttl_of("k"), db_now_ms + 100000);
-    expect(C, "SET k w PX 5000", fmt("SET k w PXAT %lld", (long long)db_now_ms + 5000));
+    expect_at(C, "SET k w PX 5000", "SET k w PXAT %lld", 5000);
     expect(C, "SET k v EXAT 4000000000", "SET k v PXAT 4000000000000");
     expect(C, "SET k v PXAT 4000000000123", "SET k v PXAT 4000000000123");
     expect(C, "SET k x KEEPTTL", "SET k x KEEPTTL");
     assert_int_equal(ttl_of("k"), 4000000000123LL);
     expect(C, "SET k y GET", "SET k y");
-    expect(C, "SET k z XX EX 10 GET", fmt("SET k z PXAT %lld", (long long)db_now_ms + 10000));
+    expect_at(C, "SET k z XX EX 10 GET", "SET k z PXAT %lld", 10000);
     expect(C, "SET k v PXAT 1000", "DEL k");             /* in the past */
     assert_null(db_peek(C->db, "k", 1));
     expect(C, "SET k v EX 0", NULL);                     /* invalid: error */
@@ -178,8 +190,8 @@ static void test_set_relative_ttl_becomes_pxat(void **state)
 static void test_setex_psetex(void **state)
 {
     (void)state;
-    expect(C, "SETEX k 100 v", fmt("SET k v PXAT %lld", (long long)db_now_ms + 100000));
-    expect(C, "PSETEX k 2500 v", fmt("SET k v PXAT %lld", (long long)db_now_ms + 2500));
+    expect_at(C, "SETEX k 100 v", "SET k v PXAT %lld", 100000);
+    expect_at(C, "PSETEX k 2500 v", "SET k v PXAT %lld", 2500);
     expect(C, "SETEX k -1 v", NULL);
     expect(C, "SETNX k other", NULL);
     expect(C, "SETNX n 1", "SET n 1");
@@ -191,8 +203,8 @@ static void test_getex(void **state)
     call(C, "SET k v");
     expect(C, "GETEX k", NULL);
     expect(C, "GETEX k PERSIST", NULL);                  /* had no TTL */
-    expect(C, "GETEX k EX 100", fmt("PEXPIREAT k %lld", (long long)db_now_ms + 100000));
-    expect(C, "GETEX k PX 100", fmt("PEXPIREAT k %lld", (long long)db_now_ms + 100));
+    expect_at(C, "GETEX k EX 100", "PEXPIREAT k %lld", 100000);
+    expect_at(C, "GETEX k PX 100", "PEXPIREAT k %lld", 100);
     expect(C, "GETEX k EXAT 4000000000", "PEXPIREAT k 4000000000000");
     expect(C, "GETEX k PERSIST", "PERSIST k");
     assert_int_equal(ttl_of("k"), -1);
@@ -230,8 +242,8 @@ static void test_expire_family_becomes_pexpireat(void **state)
 {
     (void)state;
     call(C, "SET k v");
-    expect(C, "EXPIRE k 100", fmt("PEXPIREAT k %lld", (long long)db_now_ms + 100000));
-    expect(C, "PEXPIRE k 1500", fmt("PEXPIREAT k %lld", (long long)db_now_ms + 1500));
+    expect_at(C, "EXPIRE k 100", "PEXPIREAT k %lld", 100000);
+    expect_at(C, "PEXPIRE k 1500", "PEXPIREAT k %lld", 1500);
     expect(C, "EXPIREAT k 4000000000", "PEXPIREAT k 4000000000000");
     expect(C, "PEXPIREAT k 4000000000007", "PEXPIREAT k 4000000000007");
     expect(C, "EXPIRE k 100 NX", NULL);                  /* has a TTL already */
@@ -522,6 +534,18 @@ static void test_forget_db(void **state)
     fx_forget_db();
     call(C, "SET c 1");
     assert_string_equal(entries[1], "SELECT 2 | SET c 1");
+    /* taken while an entry is built (SAVE inside EXEC): the entry gets a
+     * SELECT of the db it began in at its front */
+    fx_entry_begin();
+    call(C, "SET d 1");
+    fx_forget_db();
+    call(C, "SELECT 1");
+    call(C, "SET e 1");
+    fx_entry_end();
+    assert_int_equal(nentries, 3);
+    assert_string_equal(entries[2], "SELECT 2 | SET d 1 | SELECT 1 | SET e 1");
+    call(C, "SET f 1");
+    assert_string_equal(entries[3], "SET f 1");
 }
 
 static void test_served_blocking_pops(void **state)
