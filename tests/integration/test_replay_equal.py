@@ -14,6 +14,7 @@ import shutil
 import socket
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -259,7 +260,7 @@ def serve_blocked(s, r, rnd, db, i):
     """A client blocks on an empty key, another writes to it: the pop served
     must be journaled as the pop it did."""
     bcmd, push = rnd.choice(BLOCKING)
-    k = "bk:%d" % i
+    k = "bk:%s" % i
     sock = socket.create_connection(("127.0.0.1", s.port), timeout=10)
     f = sock.makefile("rb")
     sock.sendall(resp(["SELECT", db]))
@@ -276,9 +277,27 @@ def serve_blocked(s, r, rnd, db, i):
     sock.close()
 
 
-def drive(s, seed, nops=int(os.environ.get("REPLAY_OPS", "4000"))):
+def drive(s, seed, nops=int(os.environ.get("REPLAY_OPS", "6000")), nconn=3):
+    """nconn connections at once, so their writes (and databases) interleave."""
+    errors = []
+
+    def worker(k):
+        try:
+            drive_one(s, seed * 7 + k, nops // nconn, k)
+        except Exception as e:      # surfaced below
+            errors.append(e)
+    ts = [threading.Thread(target=worker, args=(k,)) for k in range(nconn)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    if errors:
+        raise errors[0]
+
+
+def drive_one(s, seed, nops, tid):
     rnd = random.Random(seed)
-    r = s.client()
+    r = s.client(single_connection_client=True)
     r.response_callbacks.clear()     # raw replies: ZADD INCR, GETEX... need no parsing
     r.execute_command("SELECT", 0)
     ops = 0
@@ -289,7 +308,7 @@ def drive(s, seed, nops=int(os.environ.get("REPLAY_OPS", "4000"))):
         x = rnd.random()
         db = rnd.randint(0, NDB - 1)
         if x < 0.03:
-            serve_blocked(s, r, rnd, db, i)
+            serve_blocked(s, r, rnd, db, "%d:%d" % (tid, i))
             ops += 2
             continue
         if x < 0.12:
@@ -306,7 +325,7 @@ def drive(s, seed, nops=int(os.environ.get("REPLAY_OPS", "4000"))):
             except Exception:
                 pass
             continue
-        if not flushed and ops > nops // 4:
+        if not flushed and ops > nops // 4 and tid == 0:
             r.execute_command("FLUSHALL")     # once, early enough to refill
             flushed = True
             continue
@@ -375,6 +394,8 @@ def test_replay_gives_the_same_state():
         drive(s, SEED)
         settle(s.client())
         before = dump(s.client())
+        st = s.client().info("stats")
+        assert st["expired_keys"] > 0, "no expiry fired"          # their DELs are in the journal
         assert len(before) > 50, len(before)
         types = {v[0] for v in before.values()}
         assert types == {"string", "list", "hash", "set", "zset"}, types
