@@ -123,6 +123,7 @@ static int is_pubsub_allowed(const cmd *cm)
 void cmd_exec(client *c, cmd *cm)
 {
     uint64_t dirty_before = server.dirty;
+    uint64_t server_dirty_before = fx_server_dirty;   /* expiries it triggers are not its own change */
     uint64_t errs_before = server.stat_errors;
     db_now_ms = util_mstime();
     int64_t start = util_ustime();
@@ -137,7 +138,7 @@ void cmd_exec(client *c, cmd *cm)
     cmd_depth++;
     cm->proc(c);
     cmd_depth--;
-    fx_cmd_end(c, cm, server.dirty != dirty_before);
+    fx_cmd_end(c, cm, server.dirty - dirty_before != fx_server_dirty - server_dirty_before);
     int64_t dur = util_ustime() - start;
     cm->calls++;
     cm->usec += (uint64_t)dur;

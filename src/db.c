@@ -286,10 +286,17 @@ kv *db_persist(db *d, kv *e)
 
 /* ---- lookups and changes ------------------------------------------------ */
 
+int db_expire_paused;
+
 int db_is_expired(const kv *e)
 {
     int64_t when = kv_expire(e);
-    return when >= 0 && when <= db_now_ms;
+    return when >= 0 && when <= db_now_ms && !db_expire_paused;
+}
+
+int db_when_passed(int64_t when_ms)
+{
+    return when_ms <= db_now_ms && !db_expire_paused;
 }
 
 static void expire_now(db *d, kv *e)

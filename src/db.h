@@ -107,6 +107,14 @@ kv *db_lookup(db *d, const char *key, size_t len);
  * OBJECT...).  Still reports an expired key as absent. */
 kv *db_peek(db *d, const char *key, size_t len);
 int db_is_expired(const kv *e);
+/* While set (the journal is being replayed) no key expires, lazily or
+ * actively, and no expiry time counts as already past: keys go only through
+ * the journal's own DELs, exactly when they went on the server that wrote
+ * it.  Otherwise a replay run later than the original would lose keys that
+ * later entries still use (RENAME, APPEND...). */
+extern int db_expire_paused;
+/* True if an expiry time set now is already past (never while paused). */
+int db_when_passed(int64_t when_ms);
 
 /* Adds a new kv (key must be absent). */
 void db_add(db *d, kv *e);

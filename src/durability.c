@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "db.h"
 #include "effects.h"
 #include "ev.h"
 #include "jnl.h"
@@ -169,7 +170,9 @@ void durability_start(void)
     char err[1024];
     jnl_recovery rep;
     server.loading = 1;
+    db_expire_paused = 1;
     int rc = jnl_open(&o, &J, &rep, err, sizeof(err));
+    db_expire_paused = 0;
     server.loading = 0;
     replay_done();
     if (rc != JNL_OK) {
@@ -181,7 +184,9 @@ void durability_start(void)
                        "holds the entries right after it (%s). Refusing to start with a gap in the data.",
                        server.cfg.dbfilename, (unsigned long long)snap_seq, jnl_cfg.dir, err);
         server_die("Cannot open the journal in '%s': %s%s", jnl_cfg.dir, err,
-                   rc == JNL_ECORRUPT ? " (set journal-truncate-corrupt yes to cut the journal there on purpose)" : "");
+                   rc == JNL_ECORRUPT && !strstr(err, "journal-truncate-corrupt")
+                       ? " (set journal-truncate-corrupt yes to cut the journal there on purpose)"
+                       : "");
     }
     if (snap_seq && rep.next_seq <= snap_seq)
         server_die("The snapshot '%s' covers the journal up to seq %llu, but the journal in '%s' ends at seq "

@@ -27,6 +27,8 @@ static size_t len, cap;
 static int depth;             /* nesting of entries (MULTI/EXEC) */
 static int last_db = -1;      /* database of the previous record, for SELECT */
 static int entry_records;     /* records in the entry being built */
+static int entry_start_db;    /* last_db when the entry began */
+static int forget_pending;    /* fx_forget_db() inside an entry */
 
 /* The current command's rewritten record, if any. */
 static int rewritten, suppressed;
@@ -79,9 +81,29 @@ static void select_db(int dbid)
     last_db = dbid;
 }
 
+/* The entry must say which db it starts in (a snapshot was taken while it
+ * was built): put a SELECT of the db it began in at its front. */
+static void prefix_select(void)
+{
+    forget_pending = 0;
+    if (entry_start_db < 0) return;          /* its first record has a SELECT */
+    char num[UTIL_LL_STR_SIZE];
+    size_t n = util_ll2str(num, entry_start_db);
+    arg a[2] = {{(char *)"SELECT", 6}, {num, n}};
+    char *p = NULL;
+    size_t pl = 0, pc = 0;
+    put_cmd(&p, &pl, &pc, 2, a);
+    grow(&buf, &cap, len + pl);
+    memmove(buf + pl, buf, len);
+    memcpy(buf, p, pl);
+    len += pl;
+    tier_dram_free(p);
+}
+
 static void finish_entry(void)
 {
-    if (entry_records == 0) { len = 0; return; }
+    if (entry_records == 0) { len = 0; forget_pending = 0; return; }
+    if (forget_pending) prefix_select();
     if (fx_consumer) fx_consumer(buf, len, fx_consumer_priv);
     fx_stat_entries++;
     fx_stat_bytes += len;
@@ -94,6 +116,7 @@ void fx_entry_begin(void)
     if (depth++ == 0) {
         len = 0;
         entry_records = 0;
+        entry_start_db = last_db;
     }
 }
 
@@ -189,6 +212,21 @@ void fx_also_strs(int dbid, ...)
     int n = collect(ap, a, 16);
     va_end(ap);
     fx_also(dbid, n, a);
+}
+
+uint64_t fx_server_dirty;
+
+void fx_server_del(int dbid, const char *key, size_t len)
+{
+    fx_also_strs(dbid, "DEL", (size_t)3, key, len, NULL);
+    server_dirty(1);
+    fx_server_dirty++;
+}
+
+void fx_forget_db(void)
+{
+    if (depth == 0) last_db = -1;
+    else forget_pending = 1;   /* the entry being built comes right after */
 }
 
 void fx_cmd_end(client *c, const cmd *cm, int changed)

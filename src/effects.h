@@ -40,6 +40,17 @@ void fx_also_strs(int dbid, ...);
 /* This command changed the dataset but its effect is nothing to replay. */
 void fx_suppress(client *c);
 
+/* A key the server deleted by itself (expired): records DEL and counts a
+ * change, which is not the running command's own: a command that only
+ * triggered the expiry (DEL or SET XX of an expired key) records nothing
+ * more.  fx_server_dirty counts these changes for the dispatcher. */
+void fx_server_del(int dbid, const char *key, size_t len);
+extern uint64_t fx_server_dirty;
+
+/* Forget which database the last record was in, so the next record starts
+ * with a SELECT.  For a snapshot: replay after it starts in db 0. */
+void fx_forget_db(void);
+
 /* Entries: a MULTI/EXEC or a script groups records into one entry. */
 void fx_entry_begin(void);
 void fx_entry_end(void);

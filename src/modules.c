@@ -24,8 +24,7 @@
  * replaying the journal never depends on the clock. */
 static void expired_to_effects(db *d, const char *key, size_t len)
 {
-    fx_also_strs(d->id, "DEL", (size_t)3, key, len, NULL);
-    server_dirty(1);
+    fx_server_del(d->id, key, len);
 }
 
 void client_install_hooks(void);

@@ -189,6 +189,7 @@ int snapshot_save_now(void)
 {
     if (S.child > 0 || S.pending_publish) return -1;
     uint64_t seq = durability_last_seq();
+    fx_forget_db();     /* the entry after seq must say its db: replay from here starts in db 0 */
     if (durability_enabled() && durability_wait(seq) != 0) {
         log_msg(LOG_WARNING, "SAVE refused: the journal cannot make seq %llu durable", (unsigned long long)seq);
         S.last_status_ok = 0;
@@ -270,6 +271,7 @@ static int bgsave_start(const char **why)
     int pfd[2];
     if (pipe2(pfd, O_CLOEXEC) < 0) pfd[0] = pfd[1] = -1;
     S.child_seq = durability_last_seq();
+    fx_forget_db();     /* the entry after child_seq must say its db */
     S.child_dirty = server.dirty;
     S.child_jbytes = durability_journal_bytes();
     S.child_offbox = 0;
@@ -549,7 +551,10 @@ uint64_t snapshot_startup_load(void)
     rdb_load_info info;
     uint64_t t0 = util_monotonic_us();
     server.loading = 1;
-    int rc = rdb_load_file(server.cfg.dbfilename, server.dbs, server.ndbs, util_mstime(), &info, err, sizeof(err));
+    /* with a journal to replay after it, keys past their TTL stay: the
+     * journal's entries may still use them and hold their DELs */
+    int64_t now = jnl_cfg.durability == JNL_DURABILITY_LOG ? 0 : util_mstime();
+    int rc = rdb_load_file(server.cfg.dbfilename, server.dbs, server.ndbs, now, &info, err, sizeof(err));
     server.loading = 0;
     if (rc < 0)
         server_die("Bad RDB snapshot, refusing to start with a partial dataset: %s (dir %s)", err,
@@ -700,7 +705,7 @@ void cmd_restore(client *c)
         return;
     }
     if (ttl && !absttl) ttl += db_now_ms;
-    if (ttl && ttl <= db_now_ms) {
+    if (ttl && db_when_passed(ttl)) {
         /* already expired: the key ends up absent, as in Redis */
         kv_free(e);
         if (old) {

@@ -172,7 +172,7 @@ static void expire_generic(client *c, int64_t base_ms, int unit_sec)
     /* no TTL counts as an infinite TTL for GT/LT */
     if (flags & EXP_GT && (cur < 0 || when <= cur)) { reply_ll(c, 0); return; }
     if (flags & EXP_LT && cur >= 0 && when >= cur) { reply_ll(c, 0); return; }
-    if (when <= db_now_ms) {
+    if (db_when_passed(when)) {
         db_delete(c->db, c->argv[1].p, c->argv[1].len);
         fx_rewrite_strs(c, "DEL", (size_t)3, c->argv[1].p, c->argv[1].len, NULL);
     } else {

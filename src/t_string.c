@@ -136,7 +136,7 @@ static void set_generic(client *c, const arg *key, const arg *val, int flags, in
     if (old) e = db_overwrite(d, old, e, (flags & SET_KEEPTTL) != 0);
     else db_add(d, e);
     if (when_ms >= 0) {
-        if (when_ms <= db_now_ms) {
+        if (db_when_passed(when_ms)) {
             /* already expired: the key is gone, as if deleted */
             db_delete(d, key->p, key->len);
             fx_rewrite_strs(c, "DEL", (size_t)3, key->p, key->len, NULL);
@@ -222,7 +222,7 @@ void cmd_getex(client *c)
     reply_value(c, e);
     const arg *k = &c->argv[1];
     if (when >= 0) {
-        if (when <= db_now_ms) {
+        if (db_when_passed(when)) {
             db_delete(c->db, k->p, k->len);
             fx_rewrite_strs(c, "DEL", (size_t)3, k->p, k->len, NULL);
         } else {

@@ -27,3 +27,4 @@ INTEGRATION_TESTS += tests/integration/test_multi.py tests/integration/test_pubs
 EXTRA_DIST += tests/integration/resp.py
 INTEGRATION_TESTS += tests/integration/test_snapshotter.py
 INTEGRATION_TESTS += tests/integration/test_tiering_types.py
+INTEGRATION_TESTS += tests/integration/test_replay_equal.py
