@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "effects.h"
+#include "db.h"
 #include "log.h"
 #include "server.h"
 #include "tier.h"
@@ -204,4 +205,16 @@ void cmd_call(client *c)
         return;
     }
     cmd_exec(c, cm);
+}
+
+kv *cmd_lookup_type(client *c, const arg *k, int type, int *wrong)
+{
+    kv *e = db_lookup(c->db, k->p, k->len);
+    *wrong = 0;
+    if (e && e->type != type) {
+        reply_err_wrongtype(c);
+        *wrong = 1;
+        return NULL;
+    }
+    return e;
 }

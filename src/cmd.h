@@ -38,6 +38,7 @@
 #define CMD_H
 
 #include <stdint.h>
+#include <strings.h>
 
 #include "conn.h"
 
@@ -109,6 +110,19 @@ extern const char *(*cmd_refuse_writes)(void);
 extern void (*cmd_after_durability)(client *c, cmd *cm);
 extern int cmd_depth;    /* nesting of cmd_exec (EXEC runs commands inside) */
 extern void (*cmd_monitor_feed)(client *c);
+
+/* ---- helpers shared by the handlers ------------------------------------- */
+
+/* An argument equal to a literal option name, ignoring case ("NX"). */
+#define ARGEQ(a, s) ((a).len == sizeof(s) - 1 && strncasecmp((a).p, (s), sizeof(s) - 1) == 0)
+
+struct kv;
+/* Parse an integer argument, or reply Redis's error; 1 on success. */
+int arg_ll(client *c, const arg *a, long long *out);
+/* The value at key k if it holds `type` (enum obj_type); NULL if absent.  If
+ * the key holds another type, replies WRONGTYPE, sets *wrong and returns
+ * NULL. */
+struct kv *cmd_lookup_type(client *c, const arg *k, int type, int *wrong);
 
 /* The handlers, declared from the table. */
 #define CMD(id, ...) void cmd_##id(client *c);

@@ -53,7 +53,6 @@
 #include "trk.h"
 #include "util.h"
 
-#define ARGEQ(a, s) ((a).len == sizeof(s) - 1 && strncasecmp((a).p, (s), sizeof(s) - 1) == 0)
 #define MAX_SAVE_RULES 16
 #define BGSAVE_RETRY_SECS 5
 

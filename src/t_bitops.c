@@ -22,9 +22,7 @@
 #include "tier.h"
 #include "util.h"
 
-#define ARGEQ(a, s) ((a).len == sizeof(s) - 1 && strncasecmp((a).p, (s), sizeof(s) - 1) == 0)
 
-int arg_ll(client *c, const arg *a, long long *out);
 
 static const char ERR_OFFSET[] = "ERR bit offset is not an integer or out of range";
 

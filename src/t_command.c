@@ -24,7 +24,6 @@
 #include "tier.h"
 #include "util.h"
 
-#define ARGEQ(a, s) ((a).len == sizeof(s) - 1 && strncasecmp((a).p, (s), sizeof(s) - 1) == 0)
 
 /* ---- flags and categories -------------------------------------------------- */
 

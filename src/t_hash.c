@@ -27,9 +27,7 @@
 #include "tier.h"
 #include "util.h"
 
-#define ARGEQ(a, s) ((a).len == sizeof(s) - 1 && strncasecmp((a).p, (s), sizeof(s) - 1) == 0)
 
-int arg_ll(client *c, const arg *a, long long *out);
 
 /* ---- hashtable nodes ---------------------------------------------------------- */
 
@@ -220,18 +218,6 @@ int hash_foreach(const hash_ref *h, hash_visit_fn *fn, void *priv)
 
 /* ---- helpers ------------------------------------------------------------------- */
 
-static kv *lookup_hash(client *c, const arg *k, int *wrong)
-{
-    *wrong = 0;
-    kv *e = db_lookup(c->db, k->p, k->len);
-    if (e && e->type != OBJ_HASH) {
-        reply_err_wrongtype(c);
-        *wrong = 1;
-        return NULL;
-    }
-    return e;
-}
-
 static inline hash_ref ref_of(const kv *e)
 {
     hash_ref h = {e->enc, e->ptr};
@@ -248,7 +234,7 @@ static inline void ref_store(kv *e, const hash_ref *h)
 static kv *lookup_or_create(client *c, const arg *k)
 {
     int wrong;
-    kv *e = lookup_hash(c, k, &wrong);
+    kv *e = cmd_lookup_type(c, k, OBJ_HASH, &wrong);
     if (wrong) return NULL;
     if (!e) {
         e = hash_kv_new(k->p, k->len, hash_new());
@@ -309,7 +295,7 @@ void cmd_hmset(client *c) { hset_generic(c, 0); }
 void cmd_hsetnx(client *c)
 {
     int wrong;
-    kv *e = lookup_hash(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_HASH, &wrong);
     if (wrong) return;
     if (e) {
         hash_ref h = ref_of(e);
@@ -335,7 +321,7 @@ void cmd_hsetnx(client *c)
 void cmd_hget(client *c)
 {
     int wrong;
-    kv *e = lookup_hash(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_HASH, &wrong);
     if (wrong) return;
     const char *v;
     size_t vl;
@@ -353,7 +339,7 @@ void cmd_hget(client *c)
 void cmd_hmget(client *c)
 {
     int wrong;
-    kv *e = lookup_hash(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_HASH, &wrong);
     if (wrong) return;
     reply_array(c, c->argc - 2);
     hash_ref h = {0, NULL};
@@ -371,7 +357,7 @@ void cmd_hmget(client *c)
 void cmd_hdel(client *c)
 {
     int wrong;
-    kv *e = lookup_hash(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_HASH, &wrong);
     if (wrong) return;
     if (!e) {
         reply_ll(c, 0);
@@ -396,7 +382,7 @@ void cmd_hdel(client *c)
 void cmd_hlen(client *c)
 {
     int wrong;
-    kv *e = lookup_hash(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_HASH, &wrong);
     if (wrong) return;
     hash_ref h;
     if (e) h = ref_of(e);
@@ -407,7 +393,7 @@ void cmd_hlen(client *c)
 void cmd_hstrlen(client *c)
 {
     int wrong;
-    kv *e = lookup_hash(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_HASH, &wrong);
     if (wrong) return;
     const char *v;
     size_t vl = 0;
@@ -422,7 +408,7 @@ void cmd_hstrlen(client *c)
 void cmd_hexists(client *c)
 {
     int wrong;
-    kv *e = lookup_hash(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_HASH, &wrong);
     if (wrong) return;
     const char *v;
     size_t vl;
@@ -451,7 +437,7 @@ static int getall_visit(void *priv, const char *f, size_t fl, const char *v, siz
 static void getall_generic(client *c, int what)
 {
     int wrong;
-    kv *e = lookup_hash(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_HASH, &wrong);
     if (wrong) return;
     if (!e) {
         if (what == (GA_KEYS | GA_VALS)) reply_map(c, 0);
@@ -601,7 +587,7 @@ void cmd_hrandfield(client *c)
         }
     }
     int wrong;
-    kv *e = lookup_hash(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_HASH, &wrong);
     if (wrong) return;
     if (!e) {
         if (has_count) reply_empty_array(c);
@@ -776,7 +762,7 @@ void cmd_hscan(client *c)
         }
     }
     int wrong;
-    kv *e = lookup_hash(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_HASH, &wrong);
     if (wrong) return;
     reply_array(c, 2);
     struct hscan_ctx x = {c, pat, plen, 0};

@@ -23,9 +23,7 @@
 #include "tier.h"
 #include "util.h"
 
-#define ARGEQ(a, s) ((a).len == sizeof(s) - 1 && strncasecmp((a).p, (s), sizeof(s) - 1) == 0)
 
-int arg_ll(client *c, const arg *a, long long *out);
 
 /* ---- the C API --------------------------------------------------------------- */
 
@@ -85,20 +83,6 @@ static void reply_entry(client *c, const ql_entry *e)
     size_t len;
     const char *s = entry_str(e, &len, buf);
     reply_bulk(c, s, len);
-}
-
-/* Lookup for reading: NULL if absent (reply not sent); *wrong set and
- * WRONGTYPE replied if the key holds another type. */
-static kv *lookup_list(client *c, const arg *k, int *wrong)
-{
-    *wrong = 0;
-    kv *e = db_lookup(c->db, k->p, k->len);
-    if (e && e->type != OBJ_LIST) {
-        reply_err_wrongtype(c);
-        *wrong = 1;
-        return NULL;
-    }
-    return e;
 }
 
 /* After elements were removed: delete the key if the list is empty, else
@@ -162,7 +146,7 @@ static void elem_release(elem_copy *x)
 static long push_generic(client *c, const arg *k, int where, int first, int xx)
 {
     int wrong;
-    kv *e = lookup_list(c, k, &wrong);
+    kv *e = cmd_lookup_type(c, k, OBJ_LIST, &wrong);
     if (wrong) return -1;
     if (!e) {
         if (xx) return 0;
@@ -232,7 +216,7 @@ static void pop_cmd(client *c, int where)
     }
     if (has_count && !arg_positive(c, &c->argv[2], &count, "ERR value is out of range, must be positive")) return;
     int wrong;
-    kv *e = lookup_list(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_LIST, &wrong);
     if (wrong) return;
     if (!e) {
         if (has_count) reply_null_array(c);
@@ -255,7 +239,7 @@ void cmd_rpop(client *c) { pop_cmd(c, QL_TAIL); }
 void cmd_llen(client *c)
 {
     int wrong;
-    kv *e = lookup_list(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_LIST, &wrong);
     if (wrong) return;
     reply_ll(c, e ? (long long)ql_count(e->ptr) : 0);
 }
@@ -266,7 +250,7 @@ void cmd_lrange(client *c)
     long start, end;
     if (!arg_long(c, &c->argv[2], &start, NULL) || !arg_long(c, &c->argv[3], &end, NULL)) return;
     int wrong;
-    kv *e = lookup_list(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_LIST, &wrong);
     if (wrong) return;
     if (!e) {
         reply_empty_array(c);
@@ -296,7 +280,7 @@ void cmd_lindex(client *c)
     long idx;
     if (!arg_long(c, &c->argv[2], &idx, NULL)) return;
     int wrong;
-    kv *e = lookup_list(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_LIST, &wrong);
     if (wrong) return;
     ql_entry en;
     if (!e || !ql_index(e->ptr, idx, &en)) {
@@ -329,7 +313,7 @@ void cmd_lpos(client *c)
         }
     }
     int wrong;
-    kv *e = lookup_list(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_LIST, &wrong);
     if (wrong) return;
     if (!e) {
         if (count >= 0) reply_empty_array(c);
@@ -373,7 +357,7 @@ void cmd_lset(client *c)
     long idx;
     if (!arg_long(c, &c->argv[2], &idx, NULL)) return;
     int wrong;
-    kv *e = lookup_list(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_LIST, &wrong);
     if (wrong) return;
     if (!e) {
         reply_error(c, "ERR no such key");
@@ -401,7 +385,7 @@ void cmd_linsert(client *c)
         return;
     }
     int wrong;
-    kv *e = lookup_list(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_LIST, &wrong);
     if (wrong) return;
     if (!e) {
         reply_ll(c, 0);
@@ -429,7 +413,7 @@ void cmd_lrem(client *c)
     long count;
     if (!arg_long(c, &c->argv[2], &count, NULL)) return;
     int wrong;
-    kv *e = lookup_list(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_LIST, &wrong);
     if (wrong) return;
     if (!e) {
         reply_ll(c, 0);
@@ -463,7 +447,7 @@ void cmd_ltrim(client *c)
     long start, end;
     if (!arg_long(c, &c->argv[2], &start, NULL) || !arg_long(c, &c->argv[3], &end, NULL)) return;
     int wrong;
-    kv *e = lookup_list(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_LIST, &wrong);
     if (wrong) return;
     if (!e) {
         reply_ok(c);
@@ -533,10 +517,10 @@ static void move_one(client *c, const arg *src, kv *se, const arg *dst, int wfro
 static int lmove_try(client *c, const arg *src, const arg *dst, int wfrom, int wto)
 {
     int wrong;
-    kv *se = lookup_list(c, src, &wrong);
+    kv *se = cmd_lookup_type(c, src, OBJ_LIST, &wrong);
     if (wrong) return -1;
     if (!se) return 0;
-    lookup_list(c, dst, &wrong);
+    cmd_lookup_type(c, dst, OBJ_LIST, &wrong);
     if (wrong) return -1;
     move_one(c, src, se, dst, wfrom, wto);
     return 1;
@@ -598,7 +582,7 @@ static int mpop_try(client *c, int first, long n, int where, long count)
     for (long i = 0; i < n; i++) {
         const arg *k = &c->argv[first + i];
         int wrong;
-        kv *e = lookup_list(c, k, &wrong);
+        kv *e = cmd_lookup_type(c, k, OBJ_LIST, &wrong);
         if (wrong) return -1;
         if (!e) continue;
         long avail = (long)ql_count(e->ptr);
@@ -635,7 +619,7 @@ static void bpop_cmd(client *c, int where)
     for (int i = 1; i <= nkeys; i++) {
         const arg *k = &c->argv[i];
         int wrong;
-        kv *e = lookup_list(c, k, &wrong);
+        kv *e = cmd_lookup_type(c, k, OBJ_LIST, &wrong);
         if (wrong) return;
         if (!e) continue;
         reply_array(c, 2);

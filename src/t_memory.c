@@ -14,7 +14,6 @@
 #include "tiering.h"
 #include "util.h"
 
-#define ARGEQ(a, s) ((a).len == sizeof(s) - 1 && strncasecmp((a).p, (s), sizeof(s) - 1) == 0)
 
 #define USAGE_DEFAULT_SAMPLES 5
 

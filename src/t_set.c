@@ -20,7 +20,6 @@
 #include "server.h"
 #include "tier.h"
 
-#define ARGEQ(a, s) ((a).len == sizeof(s) - 1 && strncasecmp((a).p, (s), sizeof(s) - 1) == 0)
 
 /* ---- values ---------------------------------------------------------------- */
 
@@ -203,20 +202,6 @@ void t_set_register(void) { db_register_type(OBJ_SET, setval_free, setval_dup); 
 
 /* ---- helpers for the commands ------------------------------------------------ */
 
-/* The set at key, NULL if absent; *wrong set (and the error replied) if
- * the key holds another type. */
-static kv *lookup_set(client *c, const arg *k, int *wrong)
-{
-    kv *e = db_lookup(c->db, k->p, k->len);
-    *wrong = 0;
-    if (e && e->type != OBJ_SET) {
-        reply_err_wrongtype(c);
-        *wrong = 1;
-        return NULL;
-    }
-    return e;
-}
-
 static inline setval sv_of(const kv *e) { return (setval){.enc = e->enc, .ptr = e->ptr}; }
 static inline void sv_store(kv *e, const setval *s)
 {
@@ -245,7 +230,7 @@ static void reply_members(client *c, const setval *s) { reply_members_as(c, s, 0
 void cmd_sadd(client *c)
 {
     int wrong;
-    kv *e = lookup_set(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_SET, &wrong);
     if (wrong) return;
     setval s;
     if (e) s = sv_of(e);
@@ -265,7 +250,7 @@ void cmd_sadd(client *c)
 void cmd_srem(client *c)
 {
     int wrong;
-    kv *e = lookup_set(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_SET, &wrong);
     if (wrong) return;
     if (!e) { reply_ll(c, 0); return; }
     setval s = sv_of(e);
@@ -287,7 +272,7 @@ void cmd_srem(client *c)
 void cmd_smembers(client *c)
 {
     int wrong;
-    kv *e = lookup_set(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_SET, &wrong);
     if (wrong) return;
     if (!e) { reply_set(c, 0); return; }
     setval s = sv_of(e);
@@ -298,7 +283,7 @@ void cmd_smembers(client *c)
 void cmd_sismember(client *c)
 {
     int wrong;
-    kv *e = lookup_set(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_SET, &wrong);
     if (wrong) return;
     setval s = e ? sv_of(e) : (setval){0};
     reply_ll(c, e && setval_has(&s, c->argv[2].p, c->argv[2].len));
@@ -308,7 +293,7 @@ void cmd_sismember(client *c)
 void cmd_smismember(client *c)
 {
     int wrong;
-    kv *e = lookup_set(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_SET, &wrong);
     if (wrong) return;
     setval s = e ? sv_of(e) : (setval){0};
     reply_array(c, c->argc - 2);
@@ -319,7 +304,7 @@ void cmd_smismember(client *c)
 void cmd_scard(client *c)
 {
     int wrong;
-    kv *e = lookup_set(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_SET, &wrong);
     if (wrong) return;
     setval s = e ? sv_of(e) : (setval){0};
     reply_ll(c, e ? (long long)setval_size(&s) : 0);
@@ -345,7 +330,7 @@ void cmd_spop(client *c)
         }
     }
     int wrong;
-    kv *e = lookup_set(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_SET, &wrong);
     if (wrong) return;
     if (!e) {
         if (with_count) reply_set(c, 0);
@@ -399,7 +384,7 @@ void cmd_srandmember(client *c)
         if (count == LLONG_MIN) { reply_error(c, "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"); return; }
     }
     int wrong;
-    kv *e = lookup_set(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_SET, &wrong);
     if (wrong) return;
     char buf[UTIL_LL_STR_SIZE];
     const char *p;
@@ -461,9 +446,9 @@ void cmd_smove(client *c)
 {
     int wrong;
     const arg *src = &c->argv[1], *dst = &c->argv[2], *m = &c->argv[3];
-    kv *se = lookup_set(c, src, &wrong);
+    kv *se = cmd_lookup_type(c, src, OBJ_SET, &wrong);
     if (wrong) return;
-    kv *de = lookup_set(c, dst, &wrong);
+    kv *de = cmd_lookup_type(c, dst, OBJ_SET, &wrong);
     if (wrong) return;
     if (!se) { reply_ll(c, 0); return; }
     setval s = sv_of(se);
@@ -517,7 +502,7 @@ static void inter_generic(client *c, const arg *keys, int n, const arg *dst, int
     int empty = 0;
     for (int i = 0; i < n; i++) {
         int wrong;
-        kv *e = lookup_set(c, &keys[i], &wrong);
+        kv *e = cmd_lookup_type(c, &keys[i], OBJ_SET, &wrong);
         if (wrong) { tier_dram_free(sets); return; }
         if (e) sets[i] = sv_of(e);
         else empty = 1;
@@ -618,7 +603,7 @@ static void union_diff_generic(client *c, const arg *keys, int n, const arg *dst
     setval *sets = tier_dram_malloc(sizeof(setval) * (size_t)n);
     for (int i = 0; i < n; i++) {
         int wrong;
-        kv *e = lookup_set(c, &keys[i], &wrong);
+        kv *e = cmd_lookup_type(c, &keys[i], OBJ_SET, &wrong);
         if (wrong) { tier_dram_free(sets); return; }
         sets[i] = e ? sv_of(e) : (setval){.enc = 0, .ptr = NULL};
     }
@@ -725,7 +710,7 @@ void cmd_sscan(client *c)
     scan_args a;
     if (!tset_parse_scan(c, &a)) return;
     int wrong;
-    kv *e = lookup_set(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_SET, &wrong);
     if (wrong) return;
     reply_array(c, 2);
     if (!e) {

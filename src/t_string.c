@@ -17,7 +17,6 @@
 #include "tier.h"
 #include "util.h"
 
-#define ARGEQ(a, s) ((a).len == sizeof(s) - 1 && strncasecmp((a).p, (s), sizeof(s) - 1) == 0)
 
 static inline kv *lookup_read(client *c, const arg *k) { return db_lookup(c->db, k->p, k->len); }
 

@@ -27,23 +27,10 @@
 #include "util.h"
 #include "zset.h"
 
-#define ARGEQ(a, s) ((a).len == sizeof(s) - 1 && strncasecmp((a).p, (s), sizeof(s) - 1) == 0)
 
 static void zset_free_value(int enc, void *ptr) { zobj_free(enc, ptr); }
 
 void t_zset_register(void) { db_register_type(OBJ_ZSET, zset_free_value, zobj_dup); }
-
-static kv *lookup_zset(client *c, const arg *k, int *wrong)
-{
-    kv *e = db_lookup(c->db, k->p, k->len);
-    *wrong = 0;
-    if (e && e->type != OBJ_ZSET) {
-        reply_err_wrongtype(c);
-        *wrong = 1;
-        return NULL;
-    }
-    return e;
-}
 
 static inline zobj z_of(const kv *e) { return (zobj){.enc = e->enc, .ptr = e->ptr}; }
 static inline void z_store(kv *e, const zobj *z)
@@ -296,7 +283,7 @@ static void zadd_generic(client *c, int flags)
     }
     const arg *key = &c->argv[1];
     int wrong;
-    kv *e = lookup_zset(c, key, &wrong);
+    kv *e = cmd_lookup_type(c, key, OBJ_ZSET, &wrong);
     if (wrong) { tier_dram_free(scores); return; }
     long long added = 0, updated = 0, processed = 0;
     double newscore = 0;
@@ -367,7 +354,7 @@ void cmd_zincrby(client *c) { zadd_generic(c, ZA_INCR); }
 void cmd_zrem(client *c)
 {
     int wrong;
-    kv *e = lookup_zset(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_ZSET, &wrong);
     if (wrong) return;
     if (!e) { reply_ll(c, 0); return; }
     zobj z = z_of(e);
@@ -386,7 +373,7 @@ void cmd_zrem(client *c)
 void cmd_zscore(client *c)
 {
     int wrong;
-    kv *e = lookup_zset(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_ZSET, &wrong);
     if (wrong) return;
     double s;
     zobj z = e ? z_of(e) : (zobj){0};
@@ -398,7 +385,7 @@ void cmd_zscore(client *c)
 void cmd_zmscore(client *c)
 {
     int wrong;
-    kv *e = lookup_zset(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_ZSET, &wrong);
     if (wrong) return;
     zobj z = e ? z_of(e) : (zobj){0};
     reply_array(c, c->argc - 2);
@@ -413,7 +400,7 @@ void cmd_zmscore(client *c)
 void cmd_zcard(client *c)
 {
     int wrong;
-    kv *e = lookup_zset(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_ZSET, &wrong);
     if (wrong) return;
     zobj z = e ? z_of(e) : (zobj){0};
     reply_ll(c, e ? (long long)zobj_len(&z) : 0);
@@ -425,7 +412,7 @@ void cmd_zcount(client *c)
     score_range r;
     if (!parse_score_range(&c->argv[2], &c->argv[3], &r)) { reply_error(c, "ERR min or max is not a float"); return; }
     int wrong;
-    kv *e = lookup_zset(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_ZSET, &wrong);
     if (wrong) return;
     if (!e) { reply_ll(c, 0); return; }
     zobj z = z_of(e);
@@ -443,7 +430,7 @@ void cmd_zlexcount(client *c)
         return;
     }
     int wrong;
-    kv *e = lookup_zset(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_ZSET, &wrong);
     if (wrong) return;
     if (!e) { reply_ll(c, 0); return; }
     zobj z = z_of(e);
@@ -455,7 +442,7 @@ void cmd_zlexcount(client *c)
 static void rank_generic(client *c, int rev)
 {
     int wrong;
-    kv *e = lookup_zset(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_ZSET, &wrong);
     if (wrong) return;
     double s;
     zobj z = e ? z_of(e) : (zobj){0};
@@ -526,7 +513,7 @@ static void zrange_generic(client *c, int first, int store, int rt, int dir)
     }
     const arg *src = &c->argv[first];
     int wrong;
-    kv *e = lookup_zset(c, src, &wrong);
+    kv *e = cmd_lookup_type(c, src, OBJ_ZSET, &wrong);
     if (wrong) return;
     uint64_t lo = 0, hi = 0;
     zobj z = {0};
@@ -617,7 +604,7 @@ static void zremrange_generic(client *c, int rt)
         return;
     }
     int wrong;
-    kv *e = lookup_zset(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_ZSET, &wrong);
     if (wrong) return;
     if (!e) { reply_ll(c, 0); return; }
     zobj z = z_of(e);
@@ -659,7 +646,7 @@ static int zpop_keys(client *c, const arg *keys, int nkeys, int max, long long c
     const arg *key = NULL;
     for (int i = 0; i < nkeys; i++) {
         int wrong;
-        e = lookup_zset(c, &keys[i], &wrong);
+        e = cmd_lookup_type(c, &keys[i], OBJ_ZSET, &wrong);
         if (wrong) return -1;
         if (e) { key = &keys[i]; break; }
     }
@@ -1066,7 +1053,7 @@ void cmd_zrandmember(client *c)
         withscores = c->argc == 4;
     }
     int wrong;
-    kv *e = lookup_zset(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_ZSET, &wrong);
     if (wrong) return;
     if (c->argc == 2) {
         if (!e) { reply_null(c); return; }
@@ -1153,7 +1140,7 @@ void cmd_zscan(client *c)
     scan_args a;
     if (!tset_parse_scan(c, &a)) return;
     int wrong;
-    kv *e = lookup_zset(c, &c->argv[1], &wrong);
+    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_ZSET, &wrong);
     if (wrong) return;
     reply_array(c, 2);
     if (!e) {
