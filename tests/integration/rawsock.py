@@ -3,11 +3,9 @@ redis-server to compare replies with."""
 import os
 import shutil
 import socket
-import subprocess
-import tempfile
 import time
 
-from harness import free_port
+from compat import RedisServer  # noqa: E402
 
 
 class Raw:
@@ -109,33 +107,9 @@ def cmd(*args):
     return b"".join(out)
 
 
-class RedisRef:
-    """Debian's redis-server on a free port, for side-by-side replies."""
-
-    def __init__(self, args=()):
-        self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="tierdb-ref-")
-        self.args = list(args)
-
-    def __enter__(self):
-        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                                      "--save", "", "--appendonly", "no", "--dir", self.dir] + self.args,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def __exit__(self, *a):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-        shutil.rmtree(self.dir, ignore_errors=True)
-        return False
-
+class RedisRef(RedisServer):
+    """Debian's redis-server on a free port, for side-by-side replies (the
+    shared launcher in compat.py)."""
 
 def have_redis():
     return shutil.which("redis-server") is not None and os.environ.get("TIERDB_NO_REF") != "1"

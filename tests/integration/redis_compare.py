@@ -9,11 +9,9 @@ members) are compared after sorting, or only by shape.  Without
 the tests still run)."""
 import os
 import socket
-import subprocess
-import tempfile
-import time
 
-from harness import Server, free_port
+from harness import Server
+from compat import RedisServer  # noqa: E402
 
 REDIS_SERVER = "/usr/bin/redis-server"
 
@@ -124,28 +122,13 @@ class Pair:
     def __enter__(self):
         self.t.start()
         if os.path.exists(REDIS_SERVER):
-            self.rport = free_port()
-            self.rdir = tempfile.mkdtemp(prefix="tierdb-cmp-")
-            self.rproc = subprocess.Popen(
-                [REDIS_SERVER, "--port", str(self.rport), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                 "--dir", self.rdir] + self.args,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            deadline = time.time() + 10
-            while True:
-                try:
-                    Conn(self.rport).close()
-                    break
-                except OSError:
-                    if time.time() > deadline:
-                        raise
-                    time.sleep(0.05)
+            self.rproc = RedisServer(self.args).start()
+            self.rport = self.rproc.port
         return self
 
     def __exit__(self, *exc):
         if self.rproc:
-            self.rproc.terminate()
-            self.rproc.wait()
-            subprocess.run(["rm", "-rf", self.rdir])
+            self.rproc.stop()
         return self.t.__exit__(*exc)
 
     def check(self, script, resp=(2, 3)):

@@ -1,13 +1,9 @@
 """resp.py -- a raw RESP connection for byte-exact reply checks, and a
 reference redis-server (Debian's) to compare against when installed."""
 import os
-import shutil
 import socket
-import subprocess
-import tempfile
-import time
 
-from harness import free_port
+from compat import RedisServer  # noqa: E402
 
 REDIS_SERVER = "/usr/bin/redis-server"
 
@@ -89,32 +85,12 @@ class Conn:
         self.s.close()
 
 
-class RefServer:
-    """Debian's redis-server on a free port, or None if not installed."""
+class RefServer(RedisServer):
+    """Debian's redis-server on a free port (the shared launcher in
+    compat.py)."""
 
     def __init__(self):
-        self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="tierdb-ref-")
-        self.proc = None
-
-    def __enter__(self):
-        self.proc = subprocess.Popen([REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
-                                      "--save", "", "--appendonly", "no", "--dir", self.dir],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return self
-            except OSError:
-                time.sleep(0.02)
-        raise RuntimeError("redis-server did not start")
-
-    def __exit__(self, *a):
-        self.proc.kill()
-        self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
+        super().__init__()
 
 def have_ref():
     return os.access(REDIS_SERVER, os.X_OK)

@@ -5,11 +5,8 @@ The reference server is optional: tests that compare call reference() and
 skip the comparison (saying so) when /usr/bin/redis-server is missing."""
 import os
 import socket
-import subprocess
-import tempfile
-import time
 
-from harness import free_port
+from compat import RedisServer  # noqa: E402
 
 REDIS_SERVER = "/usr/bin/redis-server"
 
@@ -67,36 +64,16 @@ class Raw:
         return self.reply()
 
 
-class Reference:
-    """Debian's redis-server on a free port, no persistence."""
+class Reference(RedisServer):
+    """Debian's redis-server on a free port, no persistence, started at once
+    (the shared launcher in compat.py)."""
 
     def __init__(self):
-        self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="tierdb-ref-")
-        self.proc = subprocess.Popen([REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
-                                      "--save", "", "--appendonly", "no", "--dir", self.dir],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                Raw(self.port).close()
-                return
-            except OSError:
-                time.sleep(0.02)
-        raise RuntimeError("reference redis-server did not start")
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-        subprocess.run(["rm", "-rf", self.dir])
+        super().__init__()
+        self.start()
 
     def __enter__(self):
         return self
-
-    def __exit__(self, *a):
-        self.stop()
-        return False
-
 
 def reference():
     if not os.access(REDIS_SERVER, os.X_OK):
