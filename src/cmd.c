@@ -126,8 +126,8 @@ void cmd_exec(client *c, cmd *cm)
     uint64_t dirty_before = server.dirty;
     uint64_t server_dirty_before = fx_server_dirty;   /* expiries it triggers are not its own change */
     uint64_t errs_before = server.stat_errors;
-    db_now_ms = util_mstime();
     int64_t start = util_ustime();
+    db_now_ms = start / 1000;      /* one clock read per command, not two */
     c->lastcmd = cm;
     c->lastsub[0] = '\0';
     if (cm->subcmds && *cm->subcmds && c->argc >= 2 && c->argv[1].len < sizeof(c->lastsub)) {

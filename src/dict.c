@@ -159,7 +159,7 @@ static void expand_if_needed(dict *d)
 
 void dict_try_shrink(dict *d)
 {
-    if (!dict_resize_enabled || dict_is_rehashing(d) || !d->table[0]) return;
+    if (!dict_resize_enabled || dict_is_rehashing(d) || !d->table[0] || d->pause_rehash) return;
     uint64_t size = d->mask[0] + 1;
     if (size > DICT_MIN_SIZE && d->used[0] * 8 < size)
         dict_expand(d, d->used[0] < DICT_MIN_SIZE ? DICT_MIN_SIZE : d->used[0]);

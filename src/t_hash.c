@@ -187,6 +187,9 @@ int hash_del(hash_ref *h, const char *f, size_t flen)
     dict_node *n = dict_unlink(h->ptr, f, flen);
     if (!n) return 0;
     hnode_free(n, NULL);
+    /* as Redis after a delete: a mostly empty table costs memory, and
+     * HRANDFIELD probes its empty buckets */
+    dict_try_shrink(h->ptr);
     return 1;
 }
 

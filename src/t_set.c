@@ -120,6 +120,9 @@ int setval_remove(setval *s, const char *p, size_t len)
     dict_node *n = dict_unlink(s->ptr, p, len);
     if (!n) return 0;
     member_free(n, NULL);
+    /* as Redis after a delete: SPOP/SRANDMEMBER probe random buckets, so a
+     * drained table left at its peak size makes every pick slower */
+    dict_try_shrink(s->ptr);
     return 1;
 }
 
@@ -350,7 +353,10 @@ void cmd_spop(client *c)
         server_dirty(size);
         return;
     }
-    arg *fx = tier_dram_malloc(sizeof(arg) * (size_t)(count + 2));
+    /* SPOP key (one member) is the common case: no allocation for it */
+    arg fx_small[3];
+    char copy_small[64];
+    arg *fx = count == 1 ? fx_small : tier_dram_malloc(sizeof(arg) * (size_t)(count + 2));
     fx[0] = (arg){.p = "SREM", .len = 4};
     fx[1] = *key;
     if (with_count) reply_set(c, (long)count);
@@ -359,7 +365,7 @@ void cmd_spop(client *c)
         const char *p;
         size_t len;
         setval_random(&s, buf, &p, &len);
-        char *cp = tier_dram_malloc(len ? len : 1);
+        char *cp = count == 1 && len <= sizeof(copy_small) ? copy_small : tier_dram_malloc(len ? len : 1);
         memcpy(cp, p, len);
         fx[i + 2] = (arg){.p = cp, .len = len};
         reply_bulk(c, cp, len);
@@ -368,8 +374,9 @@ void cmd_spop(client *c)
     sv_store(e, &s);
     if (setval_size(&s) == 0) db_delete(c->db, key->p, key->len);
     fx_rewrite(c, (int)count + 2, fx);
-    for (long long i = 0; i < count; i++) tier_dram_free(fx[i + 2].p);
-    tier_dram_free(fx);
+    for (long long i = 0; i < count; i++)
+        if (fx[i + 2].p != copy_small) tier_dram_free(fx[i + 2].p);
+    if (fx != fx_small) tier_dram_free(fx);
     db_signal_modified(c->db, key->p, key->len);
     server_dirty((uint64_t)count);
 }

@@ -272,19 +272,24 @@ static void zadd_generic(client *c, int flags)
         reply_error(c, "ERR INCR option supports a single increment-element pair");
         return;
     }
-    double *scores = tier_dram_malloc(sizeof(double) * (size_t)n);
+    /* most ZADDs carry a few pairs: no allocation for them */
+    double small[16];
+    double *scores = n <= 16 ? small : tier_dram_malloc(sizeof(double) * (size_t)n);
     for (long j = 0; j < n; j++) {
         const arg *a = &c->argv[i + 2 * j];
         if (!util_str2d(a->p, a->len, &scores[j])) {
             reply_err_not_float(c);
-            tier_dram_free(scores);
+            if (scores != small) tier_dram_free(scores);
             return;
         }
     }
     const arg *key = &c->argv[1];
     int wrong;
     kv *e = cmd_lookup_type(c, key, OBJ_ZSET, &wrong);
-    if (wrong) { tier_dram_free(scores); return; }
+    if (wrong) {
+        if (scores != small) tier_dram_free(scores);
+        return;
+    }
     long long added = 0, updated = 0, processed = 0;
     double newscore = 0;
     zobj z;
@@ -318,7 +323,7 @@ static void zadd_generic(client *c, int flags)
             }
         } else {
             if (flags & ZA_XX) continue;
-            zobj_set(&z, m->p, m->len, score);
+            zobj_add_absent(&z, m->p, m->len, score);
             newscore = score;
             added++;
             processed++;
@@ -339,7 +344,7 @@ done:
         server_dirty((uint64_t)(added + updated));
         if (added) blk_signal_key(c->db, key->p, key->len);
     }
-    tier_dram_free(scores);
+    if (scores != small) tier_dram_free(scores);
 }
 
 /* ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...] */

@@ -116,7 +116,12 @@ size_t util_d2str(char *buf, size_t size, double d)
         memcpy(buf, s, n + 1);
         return n;
     }
-    /* integral values that fit print without exponent, as Redis does */
+    /* Integers of up to 52 bits print the same digits with %.17g as with
+     * the integer formatter, which is several times cheaper (sorted-set
+     * replies with integer scores).  -0 keeps snprintf's "-0". */
+    if (d > -4503599627370495.0 && d < 4503599627370496.0 && d == (double)(long long)d &&
+        (d != 0 || !signbit(d)) && size >= UTIL_LL_STR_SIZE)
+        return util_ll2str(buf, (long long)d);
     int n = snprintf(buf, size, "%.17g", d);
     return n < 0 ? 0 : (size_t)n;
 }

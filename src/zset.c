@@ -218,15 +218,9 @@ static zsl_node *zsl_insert(zsl *s, double score, char *m, size_t len)
     return x;
 }
 
-/* Unlinks node x from the list (not from the index, not freed). */
-static void zsl_unlink(zsl *s, zsl_node *x)
+/* Unlinks x given update[i], the last node before x on each level. */
+static void zsl_unlink_at(zsl *s, zsl_node *x, zsl_node **update)
 {
-    zsl_node *update[ZSL_MAXLEVEL], *y = s->head;
-    for (int i = s->level - 1; i >= 0; i--) {
-        while (y->lv[i].fwd && y->lv[i].fwd != x && node_less(y->lv[i].fwd, x->score, x->m, x->mlen))
-            y = y->lv[i].fwd;
-        update[i] = y;
-    }
     for (int i = 0; i < s->level; i++) {
         if (update[i]->lv[i].fwd == x) {
             update[i]->lv[i].span += x->lv[i].span - 1;
@@ -239,6 +233,18 @@ static void zsl_unlink(zsl *s, zsl_node *x)
     else s->tail = x->back;
     while (s->level > 1 && s->head->lv[s->level - 1].fwd == NULL) s->level--;
     s->len--;
+}
+
+/* Unlinks node x from the list (not from the index, not freed). */
+static void zsl_unlink(zsl *s, zsl_node *x)
+{
+    zsl_node *update[ZSL_MAXLEVEL], *y = s->head;
+    for (int i = s->level - 1; i >= 0; i--) {
+        while (y->lv[i].fwd && y->lv[i].fwd != x && node_less(y->lv[i].fwd, x->score, x->m, x->mlen))
+            y = y->lv[i].fwd;
+        update[i] = y;
+    }
+    zsl_unlink_at(s, x, update);
 }
 
 static zsl_node *zsl_at(const zsl *s, uint64_t rank)
@@ -431,6 +437,19 @@ int zobj_set(zobj *z, const char *m, size_t len, double score)
     return 0;
 }
 
+void zobj_add_absent(zobj *z, const char *m, size_t len, double score)
+{
+    if (z->enc == ENC_LISTPACK) {
+        zlp *l = z->ptr;
+        if (fits((uint64_t)l->count + 1, len)) {
+            z->ptr = zlp_insert(l, m, len, score);
+            return;
+        }
+        zobj_convert(z, ENC_SKIPLIST);
+    }
+    zsl_add(z->ptr, m, len, score);
+}
+
 int zobj_del(zobj *z, const char *m, size_t len)
 {
     if (z->enc == ENC_LISTPACK) {
@@ -445,6 +464,7 @@ int zobj_del(zobj *z, const char *m, size_t len)
     if (!n) return 0;
     zsl_unlink(s, (zsl_node *)n);
     zsl_free_node(n, NULL);
+    dict_try_shrink(&s->index);
     return 1;
 }
 
@@ -508,14 +528,27 @@ void zobj_delete_range(zobj *z, uint64_t start, uint64_t end)
         return;
     }
     zsl *s = z->ptr;
-    zsl_node *x = zsl_at(s, start);
+    /* one descent to the node before rank start; the removed nodes are
+     * consecutive, so the same update[] serves each of them (ZPOPMIN,
+     * ZREMRANGEBYRANK do not search again per node) */
+    zsl_node *update[ZSL_MAXLEVEL], *y = s->head;
+    uint64_t traversed = 0;
+    for (int i = s->level - 1; i >= 0; i--) {
+        while (y->lv[i].fwd && traversed + y->lv[i].span <= start) {
+            traversed += y->lv[i].span;
+            y = y->lv[i].fwd;
+        }
+        update[i] = y;
+    }
+    zsl_node *x = y->lv[0].fwd;
     for (uint64_t i = start; i < end && x; i++) {
         zsl_node *next = x->lv[0].fwd;
         dict_unlink(&s->index, x->m, x->mlen);
-        zsl_unlink(s, x);
+        zsl_unlink_at(s, x, update);
         zsl_free_node(&x->hnode, NULL);
         x = next;
     }
+    dict_try_shrink(&s->index);
 }
 
 /* ---- iteration ------------------------------------------------------------------------ */

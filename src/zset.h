@@ -64,6 +64,9 @@ uint64_t zobj_len(const zobj *z);
 int zobj_score(const zobj *z, const char *m, size_t len, double *score);
 /* Insert or change the score of m: 1 if added, 0 if it existed. */
 int zobj_set(zobj *z, const char *m, size_t len, double score);
+/* zobj_set for a member the caller has just found absent (skips the
+ * lookup); always adds. */
+void zobj_add_absent(zobj *z, const char *m, size_t len, double score);
 int zobj_del(zobj *z, const char *m, size_t len);
 /* Number of leading elements for which below() is true (it must be true
  * on a prefix of the order and false after it). */

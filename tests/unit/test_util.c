@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <math.h>
 #include <cmocka.h>
@@ -57,6 +58,16 @@ static void test_format(void **state)
     assert_string_equal(buf, "0.10000000000000001");
     util_d2str(buf, sizeof(buf), -INFINITY);
     assert_string_equal(buf, "-inf");
+    /* the integer fast path prints exactly what %.17g prints */
+    const double ints[] = {0.0, -0.0, 1.0, -12.0, 1e15, 4503599627370495.0, -4503599627370494.0,
+                           4503599627370496.0, 9007199254740993.0, 1e17, -1e300, 123456789.0};
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+        char want[128];
+        snprintf(want, sizeof(want), "%.17g", ints[i]);
+        size_t n = util_d2str(buf, sizeof(buf), ints[i]);
+        assert_string_equal(buf, want);
+        assert_int_equal(n, strlen(want));
+    }
     util_ld2str_human(buf, sizeof(buf), 10.6L);
     assert_string_equal(buf, "10.6");
     util_ld2str_human(buf, sizeof(buf), 3.0L);

@@ -93,8 +93,12 @@ static void random_ops(int enc, int steps)
         int at = model_find(e.m, e.len);
         if (op < 6) {
             if (at < 0 && model_len >= maxn) continue;
-            int added = zobj_set(&z, e.m, e.len, e.score);
-            assert_int_equal(added, at < 0);
+            if (at < 0 && (step & 1)) {
+                zobj_add_absent(&z, e.m, e.len, e.score);
+            } else {
+                int added = zobj_set(&z, e.m, e.len, e.score);
+                assert_int_equal(added, at < 0);
+            }
             if (at < 0) model[model_len++] = e;
             else model[at].score = e.score;
             model_sort();
@@ -109,7 +113,9 @@ static void random_ops(int enc, int steps)
             /* delete a small rank range */
             if (!model_len) continue;
             uint64_t a = util_rand64() % (uint64_t)model_len;
-            uint64_t b = a + util_rand64() % 4;
+            /* sometimes from rank 0 and longer, as ZPOPMIN and ZREMRANGEBYRANK */
+            if (step % 3 == 0) a = 0;
+            uint64_t b = a + util_rand64() % (step % 5 == 0 ? 40 : 4);
             if (b > (uint64_t)model_len) b = (uint64_t)model_len;
             zobj_delete_range(&z, a, b);
             memmove(model + a, model + b, (size_t)((uint64_t)model_len - b) * sizeof(elem));
