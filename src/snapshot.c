@@ -473,6 +473,9 @@ static void reap_child(void)
         S.cow_pipe = -1;
     }
     if (!ok) {
+        /* remove the dead child's partial file before saying it died, so
+         * whoever reads the log finds the directory already clean */
+        if (!S.child_offbox) unlink(S.child_tmp);
         if (r == S.child && WIFSIGNALED(st))
             log_msg(LOG_WARNING, "%s terminated by signal %d",
                     S.child_offbox ? "Off-process snapshot" : "Background saving", WTERMSIG(st));
