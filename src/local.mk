@@ -53,6 +53,8 @@ src_libtierdb_core_a_SOURCES = \
 	src/server.h \
 	src/modules.c \
 	src/t_string.c \
+	src/scan.c \
+	src/scan.h \
 	src/t_keys.c \
 	src/t_bitops.c \
 	src/t_server.c \

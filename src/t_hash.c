@@ -22,6 +22,7 @@
 #include "db.h"
 #include "effects.h"
 #include "listpack.h"
+#include "scan.h"
 #include "server.h"
 #include "t_hash.h"
 #include "tier.h"
@@ -684,91 +685,29 @@ void cmd_hrandfield(client *c)
 
 struct hscan_ctx {
     client *c;
-    const char *pat;
-    size_t plen;
+    const scan_args *a;
     long n;
 };
 
-static void hscan_emit(struct hscan_ctx *x, const char *f, size_t fl, const char *v, size_t vl)
+static int hscan_lp_visit(void *priv, const char *f, size_t fl, const char *v, size_t vl)
 {
-    if (x->pat && !util_glob_match(x->pat, x->plen, f, fl, 0)) return;
+    struct hscan_ctx *x = priv;
+    if (!scan_match(x->a, f, fl)) return 0;
     reply_bulk(x->c, f, fl);
     reply_bulk(x->c, v, vl);
     x->n += 2;
-}
-
-static int hscan_lp_visit(void *priv, const char *f, size_t fl, const char *v, size_t vl)
-{
-    hscan_emit(priv, f, fl, v, vl);
     return 0;
-}
-
-struct hscan_nodes {
-    hash_node **v;
-    size_t n, cap;
-    const char *pat;
-    size_t plen;
-};
-
-static void hscan_collect(void *priv, dict_node *dn)
-{
-    struct hscan_nodes *x = priv;
-    hash_node *n = (hash_node *)dn;
-    if (x->pat && !util_glob_match(x->pat, x->plen, n->fv, n->flen, 0)) return;
-    if (x->n == x->cap) {
-        x->cap = x->cap ? x->cap * 2 : 16;
-        x->v = tier_dram_realloc(x->v, x->cap * sizeof(*x->v));
-    }
-    x->v[x->n++] = n;
-}
-
-/* Redis reads cursors with strtoul: "-1" is accepted and wraps. */
-static int parse_cursor(const arg *a, unsigned long long *out)
-{
-    char buf[64];
-    if (a->len == 0 || a->len >= sizeof(buf) || isspace((unsigned char)a->p[0])) return 0;
-    memcpy(buf, a->p, a->len);
-    buf[a->len] = '\0';
-    char *end;
-    errno = 0;
-    *out = strtoull(buf, &end, 10);
-    return *end == '\0' && errno != ERANGE;
 }
 
 /* HSCAN key cursor [MATCH pattern] [COUNT count] */
 void cmd_hscan(client *c)
 {
-    unsigned long long cursor;
-    if (!parse_cursor(&c->argv[2], &cursor)) {
-        reply_error(c, "ERR invalid cursor");
-        return;
-    }
-    const char *pat = NULL;
-    size_t plen = 0;
-    long long count = 10;
-    for (int i = 3; i < c->argc; i++) {
-        int more = i + 1 < c->argc;
-        if (ARGEQ(c->argv[i], "count") && more) {
-            if (!arg_ll(c, &c->argv[++i], &count)) return;
-            if (count < 1) {
-                reply_err_syntax(c);
-                return;
-            }
-        } else if (ARGEQ(c->argv[i], "match") && more) {
-            pat = c->argv[++i].p;
-            plen = c->argv[i].len;
-            /* "*" matches everything: skip the matcher */
-            if (plen == 1 && pat[0] == '*') pat = NULL;
-        } else {
-            reply_err_syntax(c);
-            return;
-        }
-    }
+    scan_args a;
+    if (!scan_parse(c, 2, 0, &a)) return;
     int wrong;
     kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_HASH, &wrong);
     if (wrong) return;
     reply_array(c, 2);
-    struct hscan_ctx x = {c, pat, plen, 0};
     if (!e) {
         reply_bulk(c, "0", 1);
         reply_empty_array(c);
@@ -776,26 +715,26 @@ void cmd_hscan(client *c)
     }
     hash_ref h = ref_of(e);
     if (h.enc == ENC_LISTPACK) {
+        /* a compact hash is returned whole, with cursor 0, as Redis does */
+        struct hscan_ctx x = {c, &a, 0};
         reply_bulk(c, "0", 1);
         reply_deferred d = reply_defer(c);
         hash_foreach(&h, hscan_lp_visit, &x);
         reply_set_deferred_array(c, d, x.n);
         return;
     }
-    /* the cursor goes first in the reply but is known only after the scan:
-     * collect the nodes (stable while this command runs), then reply */
-    struct hscan_nodes ns = {NULL, 0, 0, pat, plen};
-    long long maxiter = count * 10;
-    do {
-        cursor = dict_scan(h.ptr, cursor, hscan_collect, &ns);
-    } while (cursor && --maxiter && (long long)ns.n < count);
-    char cbuf[UTIL_LL_STR_SIZE];
-    reply_bulk(c, cbuf, util_ull2str(cbuf, cursor));
-    reply_array(c, (long)ns.n * 2);
-    for (size_t i = 0; i < ns.n; i++) {
-        hash_node *n = ns.v[i];
-        reply_bulk(c, n->fv, n->flen);
-        reply_bulk(c, n->fv + n->flen, n->vlen);
+    scan_batch b = {0};
+    uint64_t cursor = scan_collect(h.ptr, &a, &b);
+    scan_reply_cursor(c, cursor);
+    reply_deferred d = reply_defer(c);
+    long n = 0;
+    for (size_t i = 0; i < b.n; i++) {
+        const hash_node *hn = (const hash_node *)b.v[i];
+        if (!scan_match(&a, hn->fv, hn->flen)) continue;
+        reply_bulk(c, hn->fv, hn->flen);
+        reply_bulk(c, hn->fv + hn->flen, hn->vlen);
+        n += 2;
     }
-    tier_dram_free(ns.v);
+    reply_set_deferred_array(c, d, n);
+    scan_batch_release(&b);
 }

@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "db.h"
 #include "effects.h"
+#include "scan.h"
 #include "server.h"
 #include "tier.h"
 #include "util.h"
@@ -436,95 +437,37 @@ void cmd_keys(client *c)
     reply_set_deferred_array(c, dr, n);
 }
 
-/* The cursor as Redis parses it (strtoul): optional sign, digits, a minus
- * wraps around; no leading space; "" is 0. */
-static int parse_cursor(const arg *a, uint64_t *out)
-{
-    size_t i = 0;
-    int neg = 0;
-    uint64_t v = 0;
-    if (a->len == 0) { *out = 0; return 1; }
-    if (a->p[0] == '+' || a->p[0] == '-') { neg = a->p[0] == '-'; i++; }
-    if (i == a->len) return 0;
-    for (; i < a->len; i++) {
-        unsigned d = (unsigned char)a->p[i] - '0';
-        if (d > 9) return 0;
-        if (v > (UINT64_MAX - d) / 10) return 0;
-        v = v * 10 + d;
-    }
-    *out = neg ? (uint64_t)0 - v : v;
-    return 1;
-}
-
-typedef struct scan_acc {
-    kv **v;
-    size_t n, cap;
-} scan_acc;
-
-static void scan_collect(void *priv, dict_node *nd)
-{
-    scan_acc *acc = priv;
-    if (acc->n == acc->cap) {
-        acc->cap = acc->cap ? acc->cap * 2 : 32;
-        acc->v = tier_dram_realloc(acc->v, acc->cap * sizeof(kv *));
-    }
-    acc->v[acc->n++] = (kv *)nd;
-}
-
 /* SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] */
 void cmd_scan(client *c)
 {
-    uint64_t cursor;
-    if (!parse_cursor(&c->argv[1], &cursor)) { reply_error(c, "ERR invalid cursor"); return; }
-    long long count = 10;
-    const arg *pat = NULL, *type = NULL;
-    for (int i = 2; i < c->argc; i++) {
-        int more = i + 1 < c->argc;
-        if (ARGEQ(c->argv[i], "count") && more) {
-            if (!arg_ll(c, &c->argv[i + 1], &count)) return;
-            if (count < 1) { reply_err_syntax(c); return; }
-            i++;
-        } else if (ARGEQ(c->argv[i], "match") && more) {
-            pat = &c->argv[++i];
-            if (pat->len == 1 && pat->p[0] == '*') pat = NULL;
-        } else if (ARGEQ(c->argv[i], "type") && more) {
-            type = &c->argv[++i];
-        } else {
-            reply_err_syntax(c);
-            return;
-        }
-    }
-    /* Like Redis: visit buckets until COUNT keys are gathered or ten times
-     * COUNT buckets were empty, then filter. */
-    scan_acc acc = {0};
-    dict *dk = &c->db->keys;
-    long long budget = count > LLONG_MAX / 10 ? LLONG_MAX : count * 10;
-    do {
-        cursor = dict_scan(dk, cursor, scan_collect, &acc);
-    } while (cursor && budget-- && acc.n < (size_t)count);
+    scan_args a;
+    if (!scan_parse(c, 1, 1, &a)) return;
+    scan_batch b = {0};
+    uint64_t cursor = scan_collect(&c->db->keys, &a, &b);
     /* Filter; expired keys are deleted as Redis's expireIfNeeded does.
      * Deleting one kv frees only that block, so the others stay valid. */
     size_t keep = 0;
-    for (size_t i = 0; i < acc.n; i++) {
-        kv *e = acc.v[i];
-        if (pat && !util_glob_match(pat->p, pat->len, kv_key(e), e->keylen, 0)) continue;
-        if (type) {
+    for (size_t i = 0; i < b.n; i++) {
+        kv *e = (kv *)b.v[i];
+        if (!scan_match(&a, kv_key(e), e->keylen)) continue;
+        if (a.type) {
             const char *tn = db_is_expired(e) ? "none" : type_name(e->type);
-            if (strlen(tn) != type->len || strncasecmp(tn, type->p, type->len)) continue;
+            if (strlen(tn) != a.type->len || strncasecmp(tn, a.type->p, a.type->len)) continue;
         }
         if (db_is_expired(e)) {
             db_lookup(c->db, kv_key(e), e->keylen);
             continue;
         }
-        acc.v[keep++] = e;
+        b.v[keep++] = &e->node;
     }
-    char buf[UTIL_LL_STR_SIZE];
-    size_t blen = util_ull2str(buf, cursor);
     reply_array(c, 2);
-    reply_bulk(c, buf, blen);
+    scan_reply_cursor(c, cursor);
     reply_array(c, (long)keep);
-    for (size_t i = 0; i < keep; i++) reply_bulk(c, kv_key(acc.v[i]), acc.v[i]->keylen);
-    tier_dram_free(acc.v);
+    for (size_t i = 0; i < keep; i++) {
+        const kv *e = (const kv *)b.v[i];
+        reply_bulk(c, kv_key(e), e->keylen);
+    }
+    scan_batch_release(&b);
 }
 
 /* ---- OBJECT ---------------------------------------------------------------- */

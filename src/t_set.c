@@ -17,6 +17,7 @@
 #include "db.h"
 #include "effects.h"
 #include "intset.h"
+#include "scan.h"
 #include "server.h"
 #include "tier.h"
 
@@ -658,64 +659,11 @@ void cmd_sdiffstore(client *c) { union_diff_generic(c, c->argv + 2, c->argc - 2,
 
 /* ---- SSCAN ---------------------------------------------------------------------- */
 
-int tset_parse_scan(client *c, scan_args *a)
-{
-    char buf[64];
-    const arg *cur = &c->argv[2];
-    a->pat = NULL;
-    a->patlen = 0;
-    a->count = 10;
-    if (cur->len == 0 || cur->len >= sizeof(buf)) goto badcursor;
-    memcpy(buf, cur->p, cur->len);
-    buf[cur->len] = 0;
-    char *end;
-    errno = 0;
-    a->cursor = strtoull(buf, &end, 10);
-    if (errno == ERANGE || *end || end == buf) goto badcursor;
-    for (int i = 3; i < c->argc; i++) {
-        int left = c->argc - i;
-        if (ARGEQ(c->argv[i], "count") && left >= 2) {
-            long long n;
-            if (!util_str2ll(c->argv[i + 1].p, c->argv[i + 1].len, &n)) { reply_err_not_int(c); return 0; }
-            if (n < 1) { reply_err_syntax(c); return 0; }
-            a->count = n > LONG_MAX ? LONG_MAX : (long)n;
-            i++;
-        } else if (ARGEQ(c->argv[i], "match") && left >= 2) {
-            a->pat = c->argv[i + 1].p;
-            a->patlen = c->argv[i + 1].len;
-            if (a->patlen == 1 && a->pat[0] == '*') a->pat = NULL;
-            i++;
-        } else {
-            reply_err_syntax(c);
-            return 0;
-        }
-    }
-    return 1;
-badcursor:
-    reply_error(c, "ERR invalid cursor");
-    return 0;
-}
-
-typedef struct scan_acc {
-    const set_member **v;
-    size_t n, cap;
-} scan_acc;
-
-static void scan_cb(void *priv, dict_node *n)
-{
-    scan_acc *a = priv;
-    if (a->n == a->cap) {
-        a->cap = a->cap ? a->cap * 2 : 16;
-        a->v = tier_dram_realloc(a->v, a->cap * sizeof(*a->v));
-    }
-    a->v[a->n++] = (const set_member *)n;
-}
-
 /* SSCAN key cursor [MATCH pattern] [COUNT count] */
 void cmd_sscan(client *c)
 {
     scan_args a;
-    if (!tset_parse_scan(c, &a)) return;
+    if (!scan_parse(c, 2, 0, &a)) return;
     int wrong;
     kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_SET, &wrong);
     if (wrong) return;
@@ -735,7 +683,7 @@ void cmd_sscan(client *c)
         size_t len;
         setval_iter_init(&it, &s);
         while (setval_iter_next(&it, &p, &len)) {
-            if (a.pat && !util_glob_match(a.pat, a.patlen, p, len, 0)) continue;
+            if (!scan_match(&a, p, len)) continue;
             reply_bulk(c, p, len);
             n++;
         }
@@ -743,22 +691,17 @@ void cmd_sscan(client *c)
         reply_set_deferred_array(c, d, n);
         return;
     }
-    scan_acc acc = {0};
-    uint64_t cursor = a.cursor;
-    long maxiter = a.count > LONG_MAX / 10 ? LONG_MAX : a.count * 10;
-    do {
-        cursor = dict_scan(s.ptr, cursor, scan_cb, &acc);
-    } while (cursor && maxiter-- && acc.n < (size_t)a.count);
-    char cbuf[UTIL_LL_STR_SIZE];
-    reply_bulk(c, cbuf, util_ull2str(cbuf, cursor));
+    scan_batch b = {0};
+    uint64_t cursor = scan_collect(s.ptr, &a, &b);
+    scan_reply_cursor(c, cursor);
     reply_deferred d = reply_defer(c);
     long n = 0;
-    for (size_t i = 0; i < acc.n; i++) {
-        const set_member *m = acc.v[i];
-        if (a.pat && !util_glob_match(a.pat, a.patlen, m->p, m->len, 0)) continue;
+    for (size_t i = 0; i < b.n; i++) {
+        const set_member *m = (const set_member *)b.v[i];
+        if (!scan_match(&a, m->p, m->len)) continue;
         reply_bulk(c, m->p, m->len);
         n++;
     }
     reply_set_deferred_array(c, d, n);
-    tier_dram_free(acc.v);
+    scan_batch_release(&b);
 }

@@ -68,15 +68,4 @@ void setval_random(const setval *s, char buf[UTIL_LL_STR_SIZE], const char **p, 
 /* Register OBJ_SET with the keyspace (free/dup); from modules.c. */
 void t_set_register(void);
 
-/* SSCAN/ZSCAN argument parsing shared with t_zset.c: argv[2] cursor, then
- * [MATCH pattern] [COUNT count].  Replies the error and returns 0 on bad
- * input. */
-typedef struct scan_args {
-    uint64_t cursor;
-    const char *pat;
-    size_t patlen;
-    long count;
-} scan_args;
-int tset_parse_scan(client *c, scan_args *a);
-
 #endif

@@ -21,6 +21,7 @@
 #include "cmd.h"
 #include "db.h"
 #include "effects.h"
+#include "scan.h"
 #include "server.h"
 #include "t_set.h"
 #include "tier.h"
@@ -1118,21 +1119,6 @@ void cmd_zrandmember(client *c)
 
 /* ---- ZSCAN --------------------------------------------------------------------------------------- */
 
-typedef struct zscan_acc {
-    const zsl_node **v;
-    size_t n, cap;
-} zscan_acc;
-
-static void zscan_cb(void *priv, dict_node *n)
-{
-    zscan_acc *a = priv;
-    if (a->n == a->cap) {
-        a->cap = a->cap ? a->cap * 2 : 16;
-        a->v = tier_dram_realloc(a->v, a->cap * sizeof(*a->v));
-    }
-    a->v[a->n++] = (const zsl_node *)n;
-}
-
 static void reply_score_text(client *c, double s)
 {
     char buf[UTIL_D_STR_SIZE];
@@ -1143,7 +1129,7 @@ static void reply_score_text(client *c, double s)
 void cmd_zscan(client *c)
 {
     scan_args a;
-    if (!tset_parse_scan(c, &a)) return;
+    if (!scan_parse(c, 2, 0, &a)) return;
     int wrong;
     kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_ZSET, &wrong);
     if (wrong) return;
@@ -1164,7 +1150,7 @@ void cmd_zscan(client *c)
             size_t len;
             double sc;
             zit_get(&it, &m, &len, &sc);
-            if (a.pat && !util_glob_match(a.pat, a.patlen, m, len, 0)) continue;
+            if (!scan_match(&a, m, len)) continue;
             reply_bulk(c, m, len);
             reply_score_text(c, sc);
             n += 2;
@@ -1173,25 +1159,20 @@ void cmd_zscan(client *c)
         return;
     }
     zsl *s = z.ptr;
-    zscan_acc acc = {0};
-    uint64_t cursor = a.cursor;
-    long maxiter = a.count > LONG_MAX / 10 ? LONG_MAX : a.count * 10;
-    do {
-        cursor = dict_scan(&s->index, cursor, zscan_cb, &acc);
-    } while (cursor && maxiter-- && acc.n < (size_t)a.count);
-    char cbuf[UTIL_LL_STR_SIZE];
-    reply_bulk(c, cbuf, util_ull2str(cbuf, cursor));
+    scan_batch b = {0};
+    uint64_t cursor = scan_collect(&s->index, &a, &b);
+    scan_reply_cursor(c, cursor);
     reply_deferred d = reply_defer(c);
     long n = 0;
-    for (size_t i = 0; i < acc.n; i++) {
-        const zsl_node *x = acc.v[i];
-        if (a.pat && !util_glob_match(a.pat, a.patlen, x->m, x->mlen, 0)) continue;
+    for (size_t i = 0; i < b.n; i++) {
+        const zsl_node *x = (const zsl_node *)b.v[i];
+        if (!scan_match(&a, x->m, x->mlen)) continue;
         reply_bulk(c, x->m, x->mlen);
         reply_score_text(c, x->score);
         n += 2;
     }
     reply_set_deferred_array(c, d, n);
-    tier_dram_free(acc.v);
+    scan_batch_release(&b);
 }
 
 /* ---- key positions of the numkeys commands ----------------------------------------------------- */
