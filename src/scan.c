@@ -6,6 +6,7 @@
 #include <limits.h>
 
 #include "conn.h"
+#include "db.h"
 #include "tier.h"
 #include "util.h"
 
@@ -35,17 +36,9 @@ static int parse_cursor(const arg *a, uint64_t *out)
     return 1;
 }
 
-int scan_parse(client *c, int cursor_arg, int allow_type, scan_args *a)
+static int parse_options(client *c, int first, int allow_type, scan_args *a)
 {
-    a->pat = NULL;
-    a->patlen = 0;
-    a->count = 10;
-    a->type = NULL;
-    if (!parse_cursor(&c->argv[cursor_arg], &a->cursor)) {
-        reply_error(c, "ERR invalid cursor");
-        return 0;
-    }
-    for (int i = cursor_arg + 1; i < c->argc; i++) {
+    for (int i = first; i < c->argc; i++) {
         int more = i + 1 < c->argc;
         if (ARGEQ(c->argv[i], "count") && more) {
             long long n;
@@ -68,6 +61,39 @@ int scan_parse(client *c, int cursor_arg, int allow_type, scan_args *a)
         }
     }
     return 1;
+}
+
+static int parse_cursor_arg(client *c, const arg *cur, scan_args *a)
+{
+    a->pat = NULL;
+    a->patlen = 0;
+    a->count = 10;
+    a->type = NULL;
+    if (parse_cursor(cur, &a->cursor)) return 1;
+    reply_error(c, "ERR invalid cursor");
+    return 0;
+}
+
+int scan_parse(client *c, scan_args *a)
+{
+    return parse_cursor_arg(c, &c->argv[1], a) && parse_options(c, 2, 1, a);
+}
+
+kv *scan_open_key(client *c, int type, scan_args *a)
+{
+    if (!parse_cursor_arg(c, &c->argv[2], a)) return NULL;
+    int wrong;
+    kv *e = cmd_lookup_type(c, &c->argv[1], type, &wrong);
+    if (wrong) return NULL;
+    if (!e) {
+        reply_array(c, 2);
+        reply_bulk(c, "0", 1);
+        reply_empty_array(c);
+        return NULL;
+    }
+    if (!parse_options(c, 3, 0, a)) return NULL;
+    reply_array(c, 2);
+    return e;
 }
 
 static void collect_one(void *priv, dict_node *n)

@@ -4,7 +4,8 @@
  * What it promises
  *   - scan_parse() reads the cursor as Redis's strtoul does ("" is 0, a
  *     sign is accepted and "-1" wraps, a leading space or trailing junk is
- *     "ERR invalid cursor"), then MATCH, COUNT (an integer >= 1, else the
+ *     "ERR invalid cursor"), then, for the
+ *     key scans, the key, then MATCH, COUNT (an integer >= 1, else the
  *     integer or syntax error) and, for SCAN only, TYPE.  On a bad
  *     argument it has replied the error and returns 0.
  *   - scan_collect() is Redis's step: it visits buckets from the cursor
@@ -32,8 +33,14 @@ typedef struct scan_args {
     const arg *type;        /* SCAN's TYPE, or NULL */
 } scan_args;
 
-/* cursor_arg: index of the cursor in argv; options follow it. */
-int scan_parse(client *c, int cursor_arg, int allow_type, scan_args *a);
+/* SCAN: argv[1] is the cursor, options follow it. */
+int scan_parse(client *c, scan_args *a);
+
+/* SSCAN/HSCAN/ZSCAN key cursor [options], in Redis's order: the cursor,
+ * then the key (missing: the empty scan reply; wrong type: WRONGTYPE),
+ * then the options.  Returns the key's entry with the two-element reply
+ * array already opened, or NULL when the reply is complete. */
+struct kv *scan_open_key(client *c, int type, scan_args *a);
 
 static inline int scan_match(const scan_args *a, const char *p, size_t len)
 {

@@ -703,16 +703,8 @@ static int hscan_lp_visit(void *priv, const char *f, size_t fl, const char *v, s
 void cmd_hscan(client *c)
 {
     scan_args a;
-    if (!scan_parse(c, 2, 0, &a)) return;
-    int wrong;
-    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_HASH, &wrong);
-    if (wrong) return;
-    reply_array(c, 2);
-    if (!e) {
-        reply_bulk(c, "0", 1);
-        reply_empty_array(c);
-        return;
-    }
+    kv *e = scan_open_key(c, OBJ_HASH, &a);
+    if (!e) return;
     hash_ref h = ref_of(e);
     if (h.enc == ENC_LISTPACK) {
         /* a compact hash is returned whole, with cursor 0, as Redis does */

@@ -441,7 +441,7 @@ void cmd_keys(client *c)
 void cmd_scan(client *c)
 {
     scan_args a;
-    if (!scan_parse(c, 1, 1, &a)) return;
+    if (!scan_parse(c, &a)) return;
     scan_batch b = {0};
     uint64_t cursor = scan_collect(&c->db->keys, &a, &b);
     /* Filter; expired keys are deleted as Redis's expireIfNeeded does.

@@ -663,16 +663,8 @@ void cmd_sdiffstore(client *c) { union_diff_generic(c, c->argv + 2, c->argc - 2,
 void cmd_sscan(client *c)
 {
     scan_args a;
-    if (!scan_parse(c, 2, 0, &a)) return;
-    int wrong;
-    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_SET, &wrong);
-    if (wrong) return;
-    reply_array(c, 2);
-    if (!e) {
-        reply_bulk(c, "0", 1);
-        reply_empty_array(c);
-        return;
-    }
+    kv *e = scan_open_key(c, OBJ_SET, &a);
+    if (!e) return;
     setval s = sv_of(e);
     if (s.enc == ENC_INTSET) {
         reply_bulk(c, "0", 1);

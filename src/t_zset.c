@@ -1129,16 +1129,8 @@ static void reply_score_text(client *c, double s)
 void cmd_zscan(client *c)
 {
     scan_args a;
-    if (!scan_parse(c, 2, 0, &a)) return;
-    int wrong;
-    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_ZSET, &wrong);
-    if (wrong) return;
-    reply_array(c, 2);
-    if (!e) {
-        reply_bulk(c, "0", 1);
-        reply_empty_array(c);
-        return;
-    }
+    kv *e = scan_open_key(c, OBJ_ZSET, &a);
+    if (!e) return;
     zobj z = z_of(e);
     if (z.enc == ENC_LISTPACK) {
         reply_bulk(c, "0", 1);

@@ -180,6 +180,23 @@ def test_scan_compat():
         assert a[0] == b"0"
 
 
+def test_key_scans_argument_order_compat():
+    # Redis checks the cursor, then the key (missing: empty reply even with
+    # bad options; wrong type: WRONGTYPE), then the options.
+    with Server() as s, Compare(s) as c:
+        c.run("SET", "str", "x")
+        c.run("SADD", "set", "1", "2")
+        c.run("HSET", "hash", "f", "v")
+        c.run("ZADD", "zset", "1", "m")
+        cmds = []
+        for cmd, key in (("SSCAN", "set"), ("HSCAN", "hash"), ("ZSCAN", "zset")):
+            for k in ("nokey", "str", key):
+                cmds += [(cmd, k, "abc"), (cmd, k, "0", "COUNT", "0"), (cmd, k, "0", "bogus"),
+                         (cmd, k, "0", "TYPE", "string"), (cmd, k, ""), (cmd, k, "-1", "COUNT", "5"),
+                         (cmd, k, " 1"), (cmd, k, "0", "MATCH")]
+        c.run_all(cmds)
+
+
 def test_scan_guarantee_under_rehash():
     with Server() as s:
         r = s.client()
