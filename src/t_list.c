@@ -291,28 +291,43 @@ void cmd_llen(client *c)
     reply_ll(c, e ? (long long)ql_count(e->ptr) : 0);
 }
 
+/* LRANGE/LTRIM key start stop: the indexes and the list (NULL when
+ * missing); 0 when an error was replied. */
+static int range_args(client *c, kv **e, long *start, long *end)
+{
+    if (!arg_long(c, &c->argv[2], start, NULL) || !arg_long(c, &c->argv[3], end, NULL)) return 0;
+    int wrong;
+    *e = cmd_lookup_type(c, &c->argv[1], OBJ_LIST, &wrong);
+    return !wrong;
+}
+
+/* Negative indexes count from the tail; the range is clipped to the list.
+ * Returns 0 when nothing is left in it. */
+static int range_clamp(long len, long *start, long *end)
+{
+    if (*start < 0) *start += len;
+    if (*end < 0) *end += len;
+    if (*start < 0) *start = 0;
+    if (*start > *end || *start >= len) return 0;
+    if (*end >= len) *end = len - 1;
+    return 1;
+}
+
 /* LRANGE key start stop */
 void cmd_lrange(client *c)
 {
+    kv *e;
     long start, end;
-    if (!arg_long(c, &c->argv[2], &start, NULL) || !arg_long(c, &c->argv[3], &end, NULL)) return;
-    int wrong;
-    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_LIST, &wrong);
-    if (wrong) return;
+    if (!range_args(c, &e, &start, &end)) return;
     if (!e) {
         reply_empty_array(c);
         return;
     }
     quicklist *ql = e->ptr;
-    long len = (long)ql_count(ql);
-    if (start < 0) start += len;
-    if (end < 0) end += len;
-    if (start < 0) start = 0;
-    if (start > end || start >= len) {
+    if (!range_clamp((long)ql_count(ql), &start, &end)) {
         reply_empty_array(c);
         return;
     }
-    if (end >= len) end = len - 1;
     long n = end - start + 1;
     reply_array(c, n);
     ql_iter it;
@@ -496,26 +511,20 @@ void cmd_lrem(client *c)
 /* LTRIM key start stop */
 void cmd_ltrim(client *c)
 {
+    kv *e;
     long start, end;
-    if (!arg_long(c, &c->argv[2], &start, NULL) || !arg_long(c, &c->argv[3], &end, NULL)) return;
-    int wrong;
-    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_LIST, &wrong);
-    if (wrong) return;
+    if (!range_args(c, &e, &start, &end)) return;
     if (!e) {
         reply_ok(c);
         return;
     }
     quicklist *ql = e->ptr;
     long len = (long)ql_count(ql);
-    if (start < 0) start += len;
-    if (end < 0) end += len;
-    if (start < 0) start = 0;
     long ltrim, rtrim;
-    if (start > end || start >= len) {
+    if (!range_clamp(len, &start, &end)) {
         ltrim = len;
         rtrim = 0;
     } else {
-        if (end >= len) end = len - 1;
         ltrim = start;
         rtrim = len - end - 1;
     }
