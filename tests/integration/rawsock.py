@@ -6,105 +6,25 @@ import socket
 import time
 
 from compat import RedisServer  # noqa: E402
+from respsock import RespSock, encode  # noqa: E402
 
 
-class Raw:
+class Raw(RespSock):
+    """Replies as Python values (rawsock's historical view)."""
+
     def __init__(self, port=None, path=None, timeout=5):
-        if path:
-            self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            self.s.settimeout(timeout)
-            self.s.connect(path)
-        else:
-            self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-            self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = b""
-
-    def send(self, data):
-        self.s.sendall(data)
-
-    def _fill(self):
-        d = self.s.recv(1 << 16)
-        if not d:
-            raise EOFError("closed")
-        self.buf += d
-
-    def line(self):
-        while b"\r\n" not in self.buf:
-            self._fill()
-        l, self.buf = self.buf.split(b"\r\n", 1)
-        return l
-
-    def exact(self, n):
-        while len(self.buf) < n:
-            self._fill()
-        d, self.buf = self.buf[:n], self.buf[n:]
-        return d
+        super().__init__(port, path, timeout, nodelay=True)
 
     def reply(self):
         """One RESP2/RESP3 reply as raw-ish Python values; errors as ('err', text)."""
-        l = self.line()
-        t, rest = l[:1], l[1:]
-        if t == b"+":
-            return rest.decode()
-        if t == b"-":
-            return ("err", rest.decode())
-        if t in (b":",):
-            return int(rest)
-        if t in (b"$", b"="):
-            n = int(rest)
-            if n < 0:
-                return None
-            d = self.exact(n + 2)[:-2]
-            return d
-        if t in (b"*", b"~", b">"):
-            n = int(rest)
-            if n < 0:
-                return None
-            return [self.reply() for _ in range(n)]
-        if t == b"%":
-            n = int(rest)
-            return {self._key(self.reply()): self.reply() for _ in range(n)}
-        if t == b"_":
-            return None
-        if t == b",":
-            return float(rest)
-        if t == b"#":
-            return rest == b"t"
-        raise ValueError("bad reply type %r" % l)
-
-    @staticmethod
-    def _key(k):
-        return k if not isinstance(k, list) else tuple(k)
+        return self.value()
 
     def raw_reply_line(self):
         return self.line()
 
-    def closed(self, timeout=5):
-        """True if the server closes the connection (after any pending data)."""
-        self.s.settimeout(timeout)
-        try:
-            while True:
-                d = self.s.recv(1 << 16)
-                if not d:
-                    return True
-        except socket.timeout:
-            return False
-        except ConnectionResetError:
-            return True
-
-    def close(self):
-        self.s.close()
-
 
 def cmd(*args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        if isinstance(a, str):
-            a = a.encode()
-        elif isinstance(a, int):
-            a = str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
+    return encode(args)
 
 
 class RedisRef(RedisServer):

@@ -8,87 +8,28 @@ members) are compared after sorting, or only by shape.  Without
 /usr/bin/redis-server the comparisons are skipped (the explicit asserts in
 the tests still run)."""
 import os
-import socket
 
 from harness import Server
 from compat import RedisServer  # noqa: E402
+from respsock import RespSock  # noqa: E402
 
 REDIS_SERVER = "/usr/bin/redis-server"
 
 
-def encode(args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        if isinstance(a, (int, float)):
-            a = str(a)
-        if isinstance(a, str):
-            a = a.encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
+class Conn(RespSock):
+    """Replies as tagged tuples that keep every element's RESP type."""
 
-
-class Conn:
     def __init__(self, port, resp=2):
-        self.s = socket.create_connection(("127.0.0.1", port), timeout=10)
-        self.buf = b""
+        super().__init__(port, timeout=10)
         if resp == 3:
             self.call("HELLO", "3")
 
-    def close(self):
-        self.s.close()
-
-    def _line(self):
-        while b"\r\n" not in self.buf:
-            d = self.s.recv(65536)
-            if not d:
-                raise ConnectionError("closed")
-            self.buf += d
-        line, self.buf = self.buf.split(b"\r\n", 1)
-        return line
-
-    def _exact(self, n):
-        while len(self.buf) < n + 2:
-            d = self.s.recv(65536)
-            if not d:
-                raise ConnectionError("closed")
-            self.buf += d
-        data, self.buf = self.buf[:n], self.buf[n + 2:]
-        return data
-
     def read(self):
-        line = self._line()
-        t, rest = line[:1], line[1:]
-        if t == b"+":
-            return ("status", rest)
-        if t == b"-":
-            return ("err", rest)
-        if t == b":":
-            return ("int", int(rest))
-        if t == b",":
-            return ("double", rest)
-        if t == b"#":
-            return ("bool", rest)
-        if t == b"_":
-            return ("null",)
-        if t in (b"$", b"="):
-            n = int(rest)
-            if n < 0:
-                return ("nullbulk",)
-            return ("bulk", self._exact(n))
-        if t in (b"*", b"~", b">"):
-            n = int(rest)
-            if n < 0:
-                return ("nullarray",)
-            kind = {b"*": "array", b"~": "set", b">": "push"}[t]
-            return (kind, [self.read() for _ in range(n)])
-        if t == b"%":
-            n = int(rest)
-            return ("map", [(self.read(), self.read()) for _ in range(n)])
-        raise ValueError("bad reply %r" % line)
+        return self.tagged()
 
     def call(self, *args):
-        self.s.sendall(encode(args))
-        return self.read()
+        self.send_cmd(*args)
+        return self.tagged()
 
 
 def normalize(r, mode):

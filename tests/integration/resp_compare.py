@@ -4,64 +4,27 @@ the exact bytes, RESP2 or RESP3) and a Debian redis-server to compare with.
 The reference server is optional: tests that compare call reference() and
 skip the comparison (saying so) when /usr/bin/redis-server is missing."""
 import os
-import socket
 
 from compat import RedisServer  # noqa: E402
+from respsock import RespSock  # noqa: E402
 
 REDIS_SERVER = "/usr/bin/redis-server"
 
 
-class Raw:
+class Raw(RespSock):
     """A RESP connection returning each reply as its raw bytes."""
 
     def __init__(self, port, resp=2):
-        self.s = socket.create_connection(("127.0.0.1", port), timeout=10)
-        self.buf = b""
+        super().__init__(port, timeout=10)
         if resp == 3:
             self.cmd("HELLO", "3")
 
-    def close(self):
-        self.s.close()
-
-    def _line(self):
-        while b"\r\n" not in self.buf:
-            d = self.s.recv(65536)
-            if not d:
-                raise ConnectionError("closed")
-            self.buf += d
-        i = self.buf.index(b"\r\n")
-        line, self.buf = self.buf[:i + 2], self.buf[i + 2:]
-        return line
-
-    def _n(self, k):
-        while len(self.buf) < k:
-            d = self.s.recv(65536)
-            if not d:
-                raise ConnectionError("closed")
-            self.buf += d
-        r, self.buf = self.buf[:k], self.buf[k:]
-        return r
-
     def reply(self):
-        line = self._line()
-        t = line[:1]
-        if t in b"$=!":
-            k = int(line[1:-2])
-            return line if k < 0 else line + self._n(k + 2)
-        if t in b"*~>%|":
-            k = int(line[1:-2])
-            if t in b"%|":
-                k *= 2
-            return line + b"".join(self.reply() for _ in range(max(k, 0)))
-        return line
+        return self.raw()
 
     def cmd(self, *args):
-        out = [b"*%d\r\n" % len(args)]
-        for a in args:
-            a = a if isinstance(a, bytes) else str(a).encode()
-            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-        self.s.sendall(b"".join(out))
-        return self.reply()
+        self.send_cmd(*args)
+        return self.raw()
 
 
 class Reference(RedisServer):
