@@ -378,7 +378,7 @@ static int server_cron(ev_loop *l, long long id, void *priv)
 
 static void on_signal(int sig)
 {
-    (void)sig;
+    server.shutdown_signal = sig;
     server.shutdown_asap = 1;
 }
 
