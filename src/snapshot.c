@@ -100,6 +100,7 @@ static struct {
     /* progress and shutdown */
     long long progress_ms;         /* snapshot-progress-interval-ms (hidden) */
     long long load_delay_us;       /* rdb-load-test-delay-us (hidden) */
+    long long save_delay_us;       /* rdb-save-test-delay-us (hidden) */
     int on_sigterm, on_sigint;     /* shutdown-on-sigterm / -sigint: SHUT_* flags */
     int shutdown_by_command;       /* this shutdown_asap came from SHUTDOWN, which saved already */
 } S = {.child = -1, .cow_pipe = -1, .last_status_ok = 1, .last_bgsave_secs = -1,
@@ -234,6 +235,10 @@ static const cfg_entry snapshot_configs[] = {
     /* tests: sleep after each key loaded from the RDB at start-up */
     {.name = "rdb-load-test-delay-us", .type = CFG_LL, .flags = CFG_HIDDEN, .ptr = &S.load_delay_us, .min = 0,
      .max = 10000000, .defval = "0"},
+    /* tests: sleep after each key SAVE / the BGSAVE child writes, so a kill
+     * lands mid-write for sure */
+    {.name = "rdb-save-test-delay-us", .type = CFG_LL, .flags = CFG_HIDDEN, .ptr = &S.save_delay_us, .min = 0,
+     .max = 10000000, .defval = "0"},
 };
 
 long long snapshot_progress_interval_ms(void) { return S.progress_ms; }
@@ -244,7 +249,12 @@ long long snapshot_progress_interval_ms(void) { return S.progress_ms; }
 static void save_progress(void *priv, uint64_t keys, uint64_t bytes)
 {
     (void)priv;
-    if (keys & 15) return;
+    if (S.save_delay_us > 0) {
+        struct timespec ts = {S.save_delay_us / 1000000, (S.save_delay_us % 1000000) * 1000};
+        nanosleep(&ts, NULL);
+    } else if (keys & 15) {
+        return;
+    }
     uint64_t now = util_monotonic_us();
     if (now - SP.last_us < (uint64_t)S.progress_ms * 1000) return;
     SP.last_us = now;
@@ -1000,9 +1010,7 @@ static void signal_shutdown(void)
                 name);
         server.shutdown_asap = 0;
         S.shutdown_by_command = 0;
-        return;
     }
-    log_msg(LOG_WARNING, "User requested shutdown...");
 }
 
 void snapshot_register(void)
