@@ -14,7 +14,10 @@
  */
 #include "durability.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -113,9 +116,25 @@ static void on_journal_event(ev_loop *l, int fd, void *priv, int mask)
 
 typedef struct replay_ctx {
     uint64_t entries, bytes;
-    uint64_t last_report_us, last_events_us, start_us;
+    uint64_t start_us;
     char err[512];
 } replay_ctx;
+
+/* Bytes of the segment files: the "total" of the loading progress. */
+static uint64_t journal_dir_bytes(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    uint64_t sum = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        struct stat st;
+        if (de->d_name[0] != '.' && fstatat(dirfd(d), de->d_name, &st, 0) == 0 && S_ISREG(st.st_mode))
+            sum += (uint64_t)st.st_size;
+    }
+    closedir(d);
+    return sum;
+}
 
 static int replay_cb(void *priv, uint64_t seq, const char *payload, size_t len)
 {
@@ -131,19 +150,8 @@ static int replay_cb(void *priv, uint64_t seq, const char *payload, size_t len)
     }
     x->entries++;
     x->bytes += len;
-    uint64_t now = util_monotonic_us();
-    if (now - x->last_events_us > 50000) {
-        /* answer clients with -LOADING while the journal replays */
-        ev_process(server.loop, 0);
-        x->last_events_us = util_monotonic_us();
-    }
-    if (now - x->last_report_us > 3000000) {
-        double secs = (double)(now - x->start_us) / 1e6;
-        log_msg(LOG_NOTICE, "Loading journal: %llu entries, %.1f MB, %.1f MB/s",
-                (unsigned long long)x->entries, (double)x->bytes / 1048576.0,
-                secs > 0 ? (double)x->bytes / 1048576.0 / secs : 0.0);
-        x->last_report_us = now;
-    }
+    /* answers clients with -LOADING meanwhile, logs progress */
+    if (!(x->entries & 15)) snapshot_loading_progress(x->entries, x->bytes);
     return 0;
 }
 
@@ -163,17 +171,17 @@ void durability_start(void)
     if (jnl_cfg.test_synced_file) o.flags |= JNL_O_SYNCED_FILE;
     replay_ctx x;
     memset(&x, 0, sizeof(x));
-    x.start_us = x.last_report_us = x.last_events_us = util_monotonic_us();
+    x.start_us = util_monotonic_us();
     o.replay = replay_cb;
     o.replay_priv = &x;
     o.replay_after = snap_seq;
     char err[1024];
     jnl_recovery rep;
-    server.loading = 1;
+    snapshot_loading_begin("journal", journal_dir_bytes(jnl_cfg.dir));
     db_expire_paused = 1;
     int rc = jnl_open(&o, &J, &rep, err, sizeof(err));
     db_expire_paused = 0;
-    server.loading = 0;
+    snapshot_loading_end();
     replay_done();
     if (rc != JNL_OK) {
         if (rc == JNL_EABORT)

@@ -556,6 +556,7 @@ int rdb_save_fd(int fd, db *dbs, int ndbs, const rdb_save_opts *o, uint64_t *key
             rdb_write_string(&w, kv_key(e), e->keylen);
             rdb_write_value(&w, e);
             keys++;
+            if (o->progress) o->progress(o->progress_priv, keys, w.written);
         }
         dict_iter_release(&it);
     }
@@ -635,6 +636,8 @@ int rdb_save_file(const char *path, db *dbs, int ndbs, const rdb_save_opts *o, c
     return rdb_publish(tmp, path, err, errlen);
 }
 
+rdb_load_progress_fn *rdb_load_progress;
+
 int rdb_load_mem(const void *p, size_t len, const char *name, db *dbs, int ndbs, int64_t now_ms,
                  rdb_load_info *info, char *err, size_t errlen)
 {
@@ -713,6 +716,9 @@ int rdb_load_mem(const void *p, size_t len, const char *name, db *dbs, int ndbs,
                 }
                 info->seq = s;
                 info->has_seq = 1;
+            } else if (k.len == 8 && !memcmp(k.p, "used-mem", 8)) {
+                unsigned long long m;
+                if (util_str2ull(v.p, v.len, &m)) info->used_mem = m;
             }
             rdb_str_free(&k);
             rdb_str_free(&v);
@@ -755,6 +761,7 @@ int rdb_load_mem(const void *p, size_t len, const char *name, db *dbs, int ndbs,
         }
         rdb_str_free(&key);
         expire = -1;
+        if (rdb_load_progress) rdb_load_progress(info->keys + info->expired_skipped, r->pos, len);
     }
     if (ver >= 5) {
         size_t at = r->pos;

@@ -204,11 +204,17 @@ kv *rdb_read_value(rdb_reader *r, int t, const char *key, size_t klen);
 
 /* ---- whole files ------------------------------------------------------------------ */
 
+/* Progress of a save: called after every key written, so it must be cheap
+ * (look at the clock only now and then).  keys so far, bytes produced. */
+typedef void rdb_save_progress_fn(void *priv, uint64_t keys, uint64_t bytes);
+
 typedef struct rdb_save_opts {
     int compress, checksum;
     uint64_t seq;            /* tierdb-seq aux field */
     int64_t ctime;           /* seconds; 0 = now */
     uint64_t used_mem;
+    rdb_save_progress_fn *progress;   /* NULL: none */
+    void *progress_priv;
 } rdb_save_opts;
 
 /* Write every database to fd (no fsync).  0, or -1 with errno set. */
@@ -227,7 +233,15 @@ typedef struct rdb_load_info {
     uint64_t seq;            /* tierdb-seq, 0 if absent */
     int has_seq;
     int version;
+    uint64_t used_mem;       /* aux used-mem, 0 if absent; set as soon as read */
 } rdb_load_info;
+
+/* Progress of a load, called after every key read (so cheap unless it
+ * decides otherwise): keys so far, bytes of the input read, input size.
+ * It may run the event loop (clients get -LOADING) but must not touch the
+ * databases being loaded.  NULL (the default): none. */
+typedef void rdb_load_progress_fn(uint64_t keys, size_t pos, size_t total);
+extern rdb_load_progress_fn *rdb_load_progress;
 
 /* Load a whole RDB from memory into empty databases.  0, or -1 with err
  * ("name: offset N: reason"); on failure the databases may hold part of

@@ -332,10 +332,13 @@ void server_add_cron(void (*fn)(void)) { if (ncron_hooks < MAX_HOOKS) cron_hooks
 static void before_sleep(ev_loop *l)
 {
     (void)l;
+    /* A signal landing after the hooks ran must wait for the next round:
+     * the shutdown hook (the final save) has to see it before we stop. */
+    int stop = server.shutdown_asap;
     for (int i = 0; i < nsleep_hooks; i++) sleep_hooks[i]();
     conn_write_pending();
     conn_free_pending();
-    if (server.shutdown_asap) ev_stop(server.loop);
+    if (stop && server.shutdown_asap) ev_stop(server.loop);
 }
 
 static void track_ops(void)
@@ -378,7 +381,7 @@ static int server_cron(ev_loop *l, long long id, void *priv)
 
 static void on_signal(int sig)
 {
-    (void)sig;
+    server.shutdown_signal = sig;
     server.shutdown_asap = 1;
 }
 

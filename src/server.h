@@ -70,6 +70,7 @@ typedef struct server_state {
     int nlisten;
     int unix_fd;
     int shutdown_asap;
+    int shutdown_signal;        /* the signal that set shutdown_asap (0: SHUTDOWN) */
     int loading;
     uint64_t dirty;              /* changes since start (rdb_changes_since...) */
     uint64_t cron_loops;

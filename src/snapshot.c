@@ -35,13 +35,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cfg.h"
 #include "cmd.h"
 #include "db.h"
 #include "dict.h"
+#include "ev.h"
 #include "durability.h"
 #include "effects.h"
 #include "jnl.h"
@@ -94,8 +97,30 @@ static struct {
     uint64_t jbytes_base;          /* journal bytes the last snapshot accounted for */
     uint64_t offbox_runs, offbox_ok, auto_runs;
     int64_t last_auto_try;
+    /* progress and shutdown */
+    long long progress_ms;         /* snapshot-progress-interval-ms (hidden) */
+    long long load_delay_us;       /* rdb-load-test-delay-us (hidden) */
+    long long save_delay_us;       /* rdb-save-test-delay-us (hidden) */
+    int on_sigterm, on_sigint;     /* shutdown-on-sigterm / -sigint: SHUT_* flags */
+    int shutdown_by_command;       /* this shutdown_asap came from SHUTDOWN, which saved already */
 } S = {.child = -1, .cow_pipe = -1, .last_status_ok = 1, .last_bgsave_secs = -1,
-       .compression = 1, .checksum = 1};
+       .compression = 1, .checksum = 1, .progress_ms = 3000};
+
+/* What a load in progress reports (INFO loading_*, the progress log). */
+static struct {
+    int active;
+    int64_t start_unix;
+    uint64_t start_us, last_report_us, last_events_us;
+    uint64_t total, loaded, keys;
+    const char *what;              /* "RDB" or "journal" */
+    const rdb_load_info *info;     /* the RDB load's aux fields, live */
+} LD;
+
+/* Progress of the save running in this process (or fork child). */
+static struct {
+    uint64_t start_us, last_us;
+    const char *who;
+} SP;
 
 int snapshot_child_running(void) { return S.child > 0 || S.pending_publish; }
 
@@ -139,6 +164,53 @@ static void get_save(const cfg_entry *e, char *buf, size_t cap)
         o += (size_t)snprintf(buf + o, cap - o, "%s%lld %lld", i ? " " : "", S.rules[i].secs, S.rules[i].changes);
 }
 
+/* shutdown-on-sigterm / shutdown-on-sigint as Redis 7.0: "default" or any
+ * of save, nosave, now, force (save and nosave exclusive).  now has no
+ * meaning without replicas; it is accepted and shown. */
+enum { SHUT_SAVE = 1, SHUT_NOSAVE = 2, SHUT_NOW = 4, SHUT_FORCE = 8 };
+static const char *const shut_names[] = {"save", "nosave", "now", "force"};
+
+static int set_shut(const cfg_entry *e, const char *val, const char **err)
+{
+    char **av;
+    int ac = cfg_split_line(val, &av);
+    int flags = 0;
+    if (ac <= 0) {
+        if (ac == 0) cfg_free_args(ac, av);
+        *err = "argument(s) must be one of the following: default, save, nosave, now, force";
+        return -1;
+    }
+    for (int i = 0; i < ac; i++) {
+        int f = -1;
+        if (!strcasecmp(av[i], "default")) f = 0;
+        for (int k = 0; k < 4 && f < 0; k++)
+            if (!strcasecmp(av[i], shut_names[k])) f = 1 << k;
+        if (f < 0) {
+            cfg_free_args(ac, av);
+            *err = "argument(s) must be one of the following: default, save, nosave, now, force";
+            return -1;
+        }
+        flags |= f;
+    }
+    cfg_free_args(ac, av);
+    if ((flags & SHUT_SAVE) && (flags & SHUT_NOSAVE)) {
+        *err = "shutdown options SAVE and NOSAVE can't be used simultaneously";
+        return -1;
+    }
+    *(int *)e->ptr = flags;
+    return 0;
+}
+
+static void get_shut(const cfg_entry *e, char *buf, size_t cap)
+{
+    int flags = *(const int *)e->ptr;
+    size_t o = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < 4 && o < cap; k++)
+        if (flags & (1 << k)) o += (size_t)snprintf(buf + o, cap - o, "%s%s", o ? " " : "", shut_names[k]);
+    if (!flags) snprintf(buf, cap, "default");
+}
+
 enum { SNAP_MODE_FORK = 0, SNAP_MODE_OFFBOX = 1 };
 static const char *const mode_names[] = {"fork", "offbox", NULL};
 
@@ -153,11 +225,46 @@ static const cfg_entry snapshot_configs[] = {
     {.name = "save", .type = CFG_SPECIAL, .flags = CFG_MULTI_ARG, .set = set_save, .get = get_save, .defval = ""},
     {.name = "rdbcompression", .type = CFG_BOOL, .ptr = &S.compression, .defval = "yes"},
     {.name = "rdbchecksum", .type = CFG_BOOL, .ptr = &S.checksum, .defval = "yes"},
+    {.name = "shutdown-on-sigterm", .type = CFG_SPECIAL, .flags = CFG_MULTI_ARG, .ptr = &S.on_sigterm,
+     .set = set_shut, .get = get_shut, .defval = "default"},
+    {.name = "shutdown-on-sigint", .type = CFG_SPECIAL, .flags = CFG_MULTI_ARG, .ptr = &S.on_sigint,
+     .set = set_shut, .get = get_shut, .defval = "default"},
+    /* how often SAVE/BGSAVE/tierdb-snapshot and start-up loading log progress */
+    {.name = "snapshot-progress-interval-ms", .type = CFG_LL, .flags = CFG_HIDDEN, .ptr = &S.progress_ms,
+     .min = 1, .max = 3600000, .defval = "3000"},
+    /* tests: sleep after each key loaded from the RDB at start-up */
+    {.name = "rdb-load-test-delay-us", .type = CFG_LL, .flags = CFG_HIDDEN, .ptr = &S.load_delay_us, .min = 0,
+     .max = 10000000, .defval = "0"},
+    /* tests: sleep after each key SAVE / the BGSAVE child writes, so a kill
+     * lands mid-write for sure */
+    {.name = "rdb-save-test-delay-us", .type = CFG_LL, .flags = CFG_HIDDEN, .ptr = &S.save_delay_us, .min = 0,
+     .max = 10000000, .defval = "0"},
 };
+
+long long snapshot_progress_interval_ms(void) { return S.progress_ms; }
 
 /* ---- saving --------------------------------------------------------------------- */
 
-void snapshot_fill_opts(rdb_save_opts *o, uint64_t seq)
+/* Called after every key written: looks at the clock every 16 keys. */
+static void save_progress(void *priv, uint64_t keys, uint64_t bytes)
+{
+    (void)priv;
+    if (S.save_delay_us > 0) {
+        struct timespec ts = {S.save_delay_us / 1000000, (S.save_delay_us % 1000000) * 1000};
+        nanosleep(&ts, NULL);
+    } else if (keys & 15) {
+        return;
+    }
+    uint64_t now = util_monotonic_us();
+    if (now - SP.last_us < (uint64_t)S.progress_ms * 1000) return;
+    SP.last_us = now;
+    double secs = (double)(now - SP.start_us) / 1e6;
+    double mb = (double)bytes / 1048576.0;
+    log_msg(LOG_NOTICE, "%s: %llu keys written, %.1f MB, %.1f s elapsed (%.1f MB/s)", SP.who,
+            (unsigned long long)keys, mb, secs, secs > 0 ? mb / secs : 0.0);
+}
+
+void snapshot_fill_opts(rdb_save_opts *o, uint64_t seq, const char *who)
 {
     memset(o, 0, sizeof(*o));
     o->compress = S.compression;
@@ -165,6 +272,9 @@ void snapshot_fill_opts(rdb_save_opts *o, uint64_t seq)
     o->seq = seq;
     o->ctime = util_mstime() / 1000;
     o->used_mem = tier_used_total();
+    SP.start_us = SP.last_us = util_monotonic_us();
+    SP.who = who;
+    o->progress = save_progress;
 }
 
 static void after_success(uint64_t seq, uint64_t dirty_at_start, uint64_t jbytes_at_start)
@@ -195,7 +305,7 @@ int snapshot_save_now(void)
         return -1;
     }
     rdb_save_opts o;
-    snapshot_fill_opts(&o, seq);
+    snapshot_fill_opts(&o, seq, "Saving the DB");
     char err[PATH_MAX + 256];
     uint64_t t0 = util_monotonic_us();
     uint64_t dirty = server.dirty;
@@ -233,7 +343,7 @@ static void child_main(void)
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
     rdb_save_opts o;
-    snapshot_fill_opts(&o, S.child_seq);
+    snapshot_fill_opts(&o, S.child_seq, "Background save child");
     char err[PATH_MAX + 256];
     uint64_t keys = 0;
     uint64_t t0 = util_monotonic_us();
@@ -357,6 +467,9 @@ static int offbox_start(const char **why)
     argv[ac++] = "--rdbchecksum"; argv[ac++] = S.checksum ? "yes" : "no";
     if (server.cfg.logfile && *server.cfg.logfile) { argv[ac++] = "--logfile"; argv[ac++] = server.cfg.logfile; }
     if (S.test_delay_ms) { argv[ac++] = "--snapshot-test-delay-ms"; argv[ac++] = delay; }
+    static char progress[32];
+    snprintf(progress, sizeof(progress), "%lld", S.progress_ms);
+    if (S.progress_ms != 3000) { argv[ac++] = "--snapshot-progress-interval-ms"; argv[ac++] = progress; }
     argv[ac++] = "--max-seq"; argv[ac++] = seqbuf;
     argv[ac] = NULL;
 
@@ -415,12 +528,22 @@ static void finish_offbox(int ok)
 
 void snapshot_shutdown(void)
 {
-    if (S.child <= 0 || !S.child_offbox) return;
-    /* The next start-up does not need it; a run cut short leaves only a
-     * temp file. */
+    if (S.pending_publish) {
+        /* finished but never published: the journal holds all it has */
+        S.pending_publish = 0;
+        unlink(S.child_tmp);
+    }
+    if (S.child <= 0) return;
+    /* The next start-up does not need it (the previous snapshot and the
+     * journal hold everything); Redis kills its child too.  An off-process
+     * run cut short leaves only a temp file it removes next time. */
+    if (!S.child_offbox) log_msg(LOG_WARNING, "There is a child saving an .rdb. Killing it!");
     kill(S.child, SIGKILL);
     int st;
     while (waitpid(S.child, &st, 0) < 0 && errno == EINTR) {}
+    if (!S.child_offbox) unlink(S.child_tmp);
+    if (S.cow_pipe >= 0) close(S.cow_pipe);
+    S.cow_pipe = -1;
     S.child = -1;
     S.child_offbox = 0;
 }
@@ -546,18 +669,96 @@ static void snapshot_cron(void)
 
 /* ---- start-up ------------------------------------------------------------------- */
 
+void snapshot_loading_begin(const char *what, uint64_t total_bytes)
+{
+    memset(&LD, 0, sizeof(LD));
+    LD.active = 1;
+    LD.what = what;
+    LD.total = total_bytes;
+    LD.start_unix = util_mstime() / 1000;
+    LD.start_us = LD.last_report_us = LD.last_events_us = util_monotonic_us();
+    server.loading = 1;
+}
+
+void snapshot_loading_end(void)
+{
+    LD.active = 0;
+    LD.info = NULL;
+    server.loading = 0;
+}
+
+/* SHUTDOWN or SIGTERM/SIGINT while loading: Redis exits without saving (a
+ * partial dataset must never be saved), and so do we. */
+static void exit_if_shutdown_while_loading(void)
+{
+    if (!server.shutdown_asap) return;
+    log_msg(LOG_WARNING, "Received shutdown request during loading: exiting now without saving.");
+    server_prepare_shutdown();
+    log_msg(LOG_NOTICE, "tierdb is now ready to exit, bye bye...");
+    exit(0);
+}
+
+int snapshot_loading_progress(uint64_t units, uint64_t loaded_bytes)
+{
+    LD.keys = units;
+    LD.loaded = loaded_bytes;
+    uint64_t now = util_monotonic_us();
+    int ran = 0;
+    if (now - LD.last_events_us >= 50000) {
+        /* answer clients with -LOADING; INFO shows the progress */
+        ev_process(server.loop, 0);
+        exit_if_shutdown_while_loading();
+        LD.last_events_us = now = util_monotonic_us();
+        ran = 1;
+    }
+    if (now - LD.last_report_us >= (uint64_t)S.progress_ms * 1000) {
+        double secs = (double)(now - LD.start_us) / 1e6;
+        double mb = (double)loaded_bytes / 1048576.0;
+        log_msg(LOG_NOTICE, "Loading %s: %llu %s, %.1f MB of %.1f MB read (%.1f%%), %.1f MB/s", LD.what,
+                (unsigned long long)units, strcmp(LD.what, "RDB") ? "entries" : "keys", mb,
+                (double)LD.total / 1048576.0, 100.0 * (double)loaded_bytes / (double)(LD.total ? LD.total : 1),
+                secs > 0 ? mb / secs : 0.0);
+        LD.last_report_us = now;
+    }
+    return ran;
+}
+
+/* Called after every key the start-up load reads. */
+static void rdb_load_progress_cb(uint64_t keys, size_t pos, size_t total)
+{
+    (void)total;
+    if (S.load_delay_us > 0) {
+        struct timespec ts = {S.load_delay_us / 1000000, (S.load_delay_us % 1000000) * 1000};
+        nanosleep(&ts, NULL);
+    } else if (keys & 15) {
+        return;
+    }
+    snapshot_loading_progress(keys, pos);
+}
+
 uint64_t snapshot_startup_load(void)
 {
     S.lastsave = util_mstime() / 1000;
     char err[1024];
     rdb_load_info info;
+    memset(&info, 0, sizeof(info));
     uint64_t t0 = util_monotonic_us();
-    server.loading = 1;
+    struct stat st;
+    snapshot_loading_begin("RDB", stat(server.cfg.dbfilename, &st) == 0 ? (uint64_t)st.st_size : 0);
+    LD.info = &info;
     /* with a journal to replay after it, keys past their TTL stay: the
      * journal's entries may still use them and hold their DELs */
     int64_t now = jnl_cfg.durability == JNL_DURABILITY_LOG ? 0 : util_mstime();
+    /* Clients are served (-LOADING) between keys; the active expire cycle
+     * must not delete keys the journal may still refer to. */
+    int paused = db_expire_paused;
+    db_expire_paused = 1;
+    rdb_load_progress = rdb_load_progress_cb;
     int rc = rdb_load_file(server.cfg.dbfilename, server.dbs, server.ndbs, now, &info, err, sizeof(err));
-    server.loading = 0;
+    rdb_load_progress = NULL;
+    db_expire_paused = paused;
+    snapshot_loading_end();
+    exit_if_shutdown_while_loading();
     if (rc < 0)
         server_die("Bad RDB snapshot, refusing to start with a partial dataset: %s (dir %s)", err,
                    server.cfg.dir ? server.cfg.dir : ".");
@@ -568,6 +769,25 @@ uint64_t snapshot_startup_load(void)
             (unsigned long long)info.keys, (unsigned long long)info.expired_skipped,
             (double)(util_monotonic_us() - t0) / 1e6, (unsigned long long)info.seq);
     return info.seq;
+}
+
+/* Redis's loading_* fields (INFO persistence, only while loading). */
+static int loading_info(char *buf, size_t cap)
+{
+    if (!server.loading || !LD.active) return 0;
+    int64_t elapsed = util_mstime() / 1000 - LD.start_unix;
+    uint64_t remaining = LD.total > LD.loaded ? LD.total - LD.loaded : 0;
+    int64_t eta = elapsed == 0 ? 1 : (int64_t)((double)elapsed * (double)remaining / (double)(LD.loaded + 1));
+    return snprintf(buf, cap,
+                    "loading_start_time:%lld\r\n"
+                    "loading_total_bytes:%llu\r\n"
+                    "loading_rdb_used_mem:%llu\r\n"
+                    "loading_loaded_bytes:%llu\r\n"
+                    "loading_loaded_perc:%.2f\r\n"
+                    "loading_eta_seconds:%lld\r\n",
+                    (long long)LD.start_unix, (unsigned long long)LD.total,
+                    (unsigned long long)(LD.info ? LD.info->used_mem : 0), (unsigned long long)LD.loaded,
+                    100.0 * (double)LD.loaded / (double)(LD.total + 1), (long long)eta);
 }
 
 size_t rdb_info(char *buf, size_t cap)
@@ -604,6 +824,10 @@ size_t rdb_info(char *buf, size_t cap)
                      S.last_offbox ? "offbox" : "fork",
                      (unsigned long long)(durability_journal_bytes() - S.jbytes_base));
     if (n < 0) return 0;
+    if ((size_t)n < cap) {
+        int m = loading_info(buf + n, cap - (size_t)n);
+        if (m > 0) n += m;
+    }
     return (size_t)n < cap ? (size_t)n : cap ? cap - 1 : 0;
 }
 
@@ -739,6 +963,9 @@ void cmd_restore(client *c)
 extern int (*shutdown_hook)(int save);
 static int shutdown_save(int save)
 {
+    S.shutdown_by_command = 1;
+    /* while loading the dataset is partial: never save it (Redis neither) */
+    if (server.loading) return 0;
     if (save == 0 || (save < 0 && S.nrules == 0)) return 0;
     if (S.child > 0) {
         log_msg(LOG_WARNING, "There is a child saving an .rdb. Killing it!");
@@ -762,9 +989,34 @@ static int shutdown_save(int save)
     return 0;
 }
 
+/* SIGTERM / SIGINT: the signal handler only sets shutdown_asap; this runs
+ * in before_sleep, before the loop stops on it, and does what SHUTDOWN
+ * (without arguments, or as shutdown-on-sig* says) does.  If the final
+ * save fails the server keeps running, as Redis does. */
+static void signal_shutdown(void)
+{
+    if (!server.shutdown_asap) {
+        S.shutdown_by_command = 0;
+        return;
+    }
+    if (S.shutdown_by_command || server.loading) return;
+    S.shutdown_by_command = 1;
+    const char *name = server.shutdown_signal == SIGINT ? "SIGINT" : "SIGTERM";
+    int flags = server.shutdown_signal == SIGINT ? S.on_sigint : S.on_sigterm;
+    log_msg(LOG_WARNING, "Received %s scheduling shutdown...", name);
+    int save = flags & SHUT_SAVE ? 1 : flags & SHUT_NOSAVE ? 0 : -1;
+    if (shutdown_save(save) < 0 && !(flags & SHUT_FORCE)) {
+        log_msg(LOG_WARNING, "%s received but errors trying to shut down the server, check the logs for more information",
+                name);
+        server.shutdown_asap = 0;
+        S.shutdown_by_command = 0;
+    }
+}
+
 void snapshot_register(void)
 {
     cfg_register(snapshot_configs, sizeof(snapshot_configs) / sizeof(snapshot_configs[0]));
     shutdown_hook = shutdown_save;
     server_add_cron(snapshot_cron);
+    server_add_before_sleep(signal_shutdown);
 }

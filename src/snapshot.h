@@ -24,7 +24,16 @@
  *     last snapshot) start it.  It shares the single child slot with fork
  *     BGSAVE (rdb_bgsave_in_progress covers both).
  *   - Start-up loads dbfilename (if present) before the journal; a corrupt
- *     or truncated file stops start-up with file, offset and reason.
+ *     or truncated file stops start-up with file, offset and reason.  While
+ *     it loads, clients are answered (-LOADING, INFO with loading:1 and the
+ *     loading_* fields) and a progress line is logged every
+ *     snapshot-progress-interval-ms (hidden, default 3000); SAVE, the BGSAVE
+ *     child and tierdb-snapshot log theirs at the same interval.
+ *   - Shutdown as Redis 7.0: SHUTDOWN, SIGTERM and SIGINT save when save
+ *     rules exist (SAVE/NOSAVE and shutdown-on-sigterm/-sigint override; a
+ *     failed save keeps the server running unless FORCE); a BGSAVE child is
+ *     killed and its temp file removed; a shutdown while loading exits at
+ *     once without saving.  The journal is synced by durability_stop().
  * Main thread only (the fork child only writes the file).
  */
 #ifndef SNAPSHOT_H
@@ -52,7 +61,18 @@ void snapshot_shutdown(void);
 /* rdb_save_opts from the rdbcompression/rdbchecksum settings (the
  * snapshotter writes with the same options as the server). */
 struct rdb_save_opts;
-void snapshot_fill_opts(struct rdb_save_opts *o, uint64_t seq);
+/* who names the saver in the progress lines it logs every
+ * snapshot-progress-interval-ms ("Background save child", ...). */
+void snapshot_fill_opts(struct rdb_save_opts *o, uint64_t seq, const char *who);
+long long snapshot_progress_interval_ms(void);
+/* Start-up loading (the RDB here, the journal in durability.c): sets
+ * server.loading, feeds INFO's loading_* fields and logs progress lines.
+ * progress() runs the event loop at most every 50 ms, so clients get
+ * -LOADING (returns 1 when it did), and exits the process if a shutdown
+ * was asked meanwhile (nothing is saved from a partial dataset). */
+void snapshot_loading_begin(const char *what, uint64_t total_bytes);
+int snapshot_loading_progress(uint64_t units, uint64_t loaded_bytes);
+void snapshot_loading_end(void);
 /* Hidden snapshot-test-delay-ms: tierdb-snapshot sleeps this long after
  * each journal entry, so tests can kill it mid-way. */
 long long snapshot_test_delay_ms(void);

@@ -51,12 +51,25 @@ static int apply_cb(void *priv, uint64_t seq, const char *payload, size_t len)
         nanosleep(&ts, NULL);
     }
     uint64_t now = util_monotonic_us();
-    if (now - x->last_report_us > 3000000) {
+    if (now - x->last_report_us > (uint64_t)snapshot_progress_interval_ms() * 1000) {
         log_msg(LOG_NOTICE, "tierdb-snapshot: %llu journal entries applied (seq %llu)",
                 (unsigned long long)x->entries, (unsigned long long)seq);
         x->last_report_us = now;
     }
     return 0;
+}
+
+static uint64_t load_start_us, load_report_us;
+
+static void load_progress(uint64_t keys, size_t pos, size_t total)
+{
+    if (keys & 15) return;
+    uint64_t now = util_monotonic_us();
+    if (now - load_report_us < (uint64_t)snapshot_progress_interval_ms() * 1000) return;
+    load_report_us = now;
+    double secs = (double)(now - load_start_us) / 1e6, mb = (double)pos / 1048576.0;
+    log_msg(LOG_NOTICE, "tierdb-snapshot: loading the snapshot: %llu keys, %.1f MB of %.1f MB read, %.1f MB/s",
+            (unsigned long long)keys, mb, (double)total / 1048576.0, secs > 0 ? mb / secs : 0.0);
 }
 
 int snapshotter_run(const snapshotter_opts *o, snapshotter_result *res, char *err, size_t errlen)
@@ -70,7 +83,10 @@ int snapshotter_run(const snapshotter_opts *o, snapshotter_result *res, char *er
     rdb_load_info info;
     char lerr[1024];
     server.loading = 1;
+    load_start_us = load_report_us = util_monotonic_us();
+    rdb_load_progress = load_progress;
     int rc = rdb_load_file(dbfile, server.dbs, server.ndbs, util_mstime(), &info, lerr, sizeof(lerr));
+    rdb_load_progress = NULL;
     if (rc < 0) {
         server.loading = 0;
         snprintf(err, errlen, "cannot load the snapshot: %s", lerr);
@@ -129,7 +145,7 @@ int snapshotter_run(const snapshotter_opts *o, snapshotter_result *res, char *er
 
     /* 3. the new snapshot: temp file, fsync, rename, directory fsync */
     rdb_save_opts so;
-    snapshot_fill_opts(&so, res->seq);
+    snapshot_fill_opts(&so, res->seq, "tierdb-snapshot: writing the snapshot");
     if (rdb_save_file(dbfile, server.dbs, server.ndbs, &so, lerr, sizeof(lerr)) < 0) {
         snprintf(err, errlen, "cannot write the snapshot: %s", lerr);
         return -1;

@@ -246,61 +246,87 @@ def test_bgsave_is_the_fork_state_under_writes():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def bgsave_child_pid(s, after=0):
+    """pid of the newest "Background saving started by pid" line past the
+    first `after` such lines."""
+    for _ in range(500):
+        pids = [int(line.split("by pid ")[1].split()[0]) for line in s.read_log().splitlines()
+                if "Background saving started by pid" in line]
+        if len(pids) > after:
+            return pids[-1]
+        time.sleep(0.01)
+    raise AssertionError("no BGSAVE child in the log")
+
+
 def test_kill9_during_bgsave_and_recovery():
     d = tempfile.mkdtemp(prefix="tierdb-rdb-")
     try:
         s = Server(dir=d)
         s.start()
         c = s.client()
+        acked = {}
         for i in range(200):
-            c.set("a%d" % i, "x" * 100000)          # ~20 MB: the child takes a while
+            c.set("a%d" % i, "x" * 100000)          # ~20 MB
+            acked["a%d" % i] = b"x" * 100000
         c.save()
         first = os.path.getmtime(os.path.join(d, "dump.rdb"))
+        with open(os.path.join(d, "dump.rdb"), "rb") as f:
+            first_bytes = f.read()
         c.set("after-save", "1")
         c.incr("counter")
-        # kill the child mid-write: the previous snapshot stays, status err
+        acked.update({"after-save": b"1", "counter": b"1"})
+        # a slow child (10 ms a key, ~2 s): the kill lands mid-write for sure
+        c.config_set("rdb-save-test-delay-us", "10000")
         c.bgsave()
-        pid = None
-        for _ in range(200):
-            for line in s.read_log().splitlines():
-                if "Background saving started by pid" in line:
-                    pid = int(line.split("by pid ")[1].split()[0])
-            if pid:
-                break
-            time.sleep(0.01)
-        assert pid
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        tail = ""
-        for _ in range(500):
-            tail = s.read_log().split("by pid %d" % pid)[-1]
-            if "terminated" in tail or "Background saving error" in tail:
-                break
-            time.sleep(0.02)
-        if "terminated by signal 9" in tail:
-            assert os.path.getmtime(os.path.join(d, "dump.rdb")) == first
-            assert not [f for f in os.listdir(d) if f.startswith("temp-")]
+        pid = bgsave_child_pid(s)
+        # the parent keeps acknowledging writes while the child runs
+        for i in range(50):
+            c.set("during%d" % i, i)
+            acked["during%d" % i] = str(i).encode()
+        os.kill(pid, signal.SIGKILL)
+        assert wait_for(lambda: "terminated by signal 9" in s.read_log().split("by pid %d" % pid)[-1])
+        assert os.path.getmtime(os.path.join(d, "dump.rdb")) == first
+        with open(os.path.join(d, "dump.rdb"), "rb") as f:
+            assert f.read() == first_bytes, "the previous snapshot changed"
+        assert not [f for f in os.listdir(d) if f.startswith("temp-")]
+        assert c.info("persistence")["rdb_last_bgsave_status"] == "err"
         redis_check(os.path.join(d, "dump.rdb"))
-        # kill the server itself during another BGSAVE
+        # kill the server itself during another (slow) BGSAVE, then its child
         c.set("before-kill", "2")
+        acked["before-kill"] = b"2"
         c.bgsave()
+        pid2 = bgsave_child_pid(s, after=1)
+        c.set("during-second", "3")
+        acked["during-second"] = b"3"
         s.kill(signal.SIGKILL)
         s.stop()
-        time.sleep(0.3)     # the orphaned child may still be writing its temp file
+        try:
+            os.kill(pid2, signal.SIGKILL)     # the orphaned child, mid-write
+        except ProcessLookupError:
+            pass
+        time.sleep(0.1)
         redis_check(os.path.join(d, "dump.rdb"))
+        with open(os.path.join(d, "dump.rdb"), "rb") as f:
+            assert f.read() == first_bytes
         s2 = Server(dir=d)
         s2.start()
         c2 = s2.client()
-        assert c2.get("after-save") == b"1"
-        assert c2.get("before-kill") == b"2"
-        assert c2.get("counter") == b"1"
-        assert c2.dbsize() == 203
+        assert c2.dbsize() == len(acked)
+        keys = list(acked)
+        assert c2.mget(keys) == [acked[k] for k in keys]
         assert "covers journal seq" in s2.read_log()
         s2.stop()
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+def wait_for(cond, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return True
+        time.sleep(0.02)
+    return False
 
 
 def test_snapshot_trims_journal_and_replays_after():
