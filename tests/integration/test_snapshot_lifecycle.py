@@ -92,6 +92,11 @@ def test_rdb_startup_answers_loading_then_serves_everything():
             line = f.readline()
             assert line == b"-LOADING Redis is loading the dataset in memory\r\n", line
             assert time.time() - t0 < 1.0
+            # PING and ECHO too (Redis 7.0 flags them neither loading nor stale):
+            # a client's "is it up?" probe must not say yes mid-load
+            sock.sendall(b"PING\r\nECHO x\r\n")
+            assert f.readline() == b"-LOADING Redis is loading the dataset in memory\r\n"
+            assert f.readline() == b"-LOADING Redis is loading the dataset in memory\r\n"
             sock.sendall(b"INFO persistence\r\n")
             n = int(f.readline()[1:])
             text = f.read(n + 2).decode()
