@@ -7,11 +7,12 @@
  * buffer; the entry header is filled in except for the CRC, which the writer
  * computes so the main thread does not pay for it).  At the end of each
  * event-loop iteration jnl_submit() seals it and queues it on a FIFO; the
- * writer thread takes sealed batches one at a time, writes each with one
- * write() (or a memcpy into a DAX mapping) and makes it durable with one
- * fdatasync() (or pm_persist): group commit, one sync per batch however many
- * entries it holds.  Then it publishes the batch's last seq as synced_seq
- * and writes the eventfd.  The main thread, woken by the eventfd, runs
+ * writer thread takes every sealed batch queued (after a short linger when
+ * it is the bottleneck: see writer_main), writes each with one write() (or
+ * a memcpy into a DAX mapping) and makes them all durable with one
+ * fdatasync() (or pm_persist): group commit, one sync per group however
+ * many entries it holds.  Then it publishes the group's last seq as
+ * synced_seq and writes the eventfd.  The main thread, woken by the eventfd, runs
  * jnl_on_event(): it releases synced batches for reuse and moves the
  * durable seq up to synced_seq.  A fixed pool of JNL_NBATCH batches bounds
  * memory in flight: if none is free when jnl_submit() runs, the writer is
@@ -33,7 +34,7 @@
  *   FILLING   exactly one batch (jnl.filling); jnl_append copies into it;
  *             main thread only.  Its entries have seq > every other batch's.
  *   SEALED    immutable, on the queue; nobody writes its buffer.
- *   WRITING   owned by the writer; at most one batch is WRITING.
+ *   WRITING   owned by the writer; only the one group being written is.
  *   SYNCED    every entry of it is durable (synced_seq >= its last seq);
  *             the buffer may not be reused until jnl_on_event has moved
  *             durable_seq past it (D5 in trk.c).
@@ -54,8 +55,8 @@
  *       returned success; durable_seq only by jnl_on_event (main thread).
  *   J3  Batches are written in seq order: the queue is FIFO and there is
  *       one writer; seqs in the journal are contiguous (no gaps).
- *   J4  One sync (fdatasync or persist) per batch, after all its bytes are
- *       written; a segment's header is synced (and the directory fsynced)
+ *   J4  One sync (fdatasync or persist) per group -- every sealed batch
+ *       the writer finds queued -- after all its bytes are written; a segment's header is synced (and the directory fsynced)
  *       before any entry is written into it.
  *   J5  Once failed is set it stays set; no batch is written after it.
  *   J6  A batch buffer is modified only while FILLING (main thread) or
@@ -63,7 +64,9 @@
  *   J7  The current segment is never deleted by jnl_trim; a segment is
  *       deleted only when every entry in it is <= the trim seq.
  *   J8  Segments roll only between batches, so a batch never spans files;
- *       a segment may exceed segment_size by less than one batch.
+ *       a segment may exceed segment_size by less than one batch.  A group
+ *       that crosses a roll is synced in the old segment before the new
+ *       one is created.
  *   J9  Recovery never skips a bad entry: it either cuts the tail (nothing
  *       valid follows in the newest segment) or stops with JNL_ECORRUPT.
  *
@@ -247,9 +250,12 @@ struct jnl {
     size_t map_len;
     int pmem_mode;                 /* -1 undecided, 0 write+fdatasync, 1 DAX */
     _Atomic uint64_t test_delay_us;
+    _Atomic uint64_t group_delay_us;   /* writer_main's linger */
 };
 
 static _Atomic uint64_t test_delay_global;   /* journal-test-delay-us */
+static jnl_t *cfg_journal;                   /* journal-group-commit-us applies to it */
+static void jnl_apply_config(jnl_t *j);
 
 #ifdef TDB_DEBUG
 /* jnl_assert_state -- check J1/J3/J6 relations; main thread, debug builds. */
@@ -265,7 +271,7 @@ static void jnl_assert_state(jnl_t *j)
         nfill += j->batches[i].state == JNL_B_FILLING;
         nwriting += j->batches[i].state == JNL_B_WRITING;
     }
-    tdb_assert(nfill == 1 && nwriting <= 1);
+    tdb_assert(nfill == 1 && nwriting <= JNL_NBATCH - 1);
     uint64_t prev = 0;
     for (jnl_batch *b = j->q_head; b; b = b->next) {
         tdb_assert(b->state == JNL_B_SEALED || b->state == JNL_B_ERROR);
@@ -510,72 +516,93 @@ static void write_synced_file(jnl_t *j, uint64_t seq)
     if (w == n) rename(tmp, path);
 }
 
-/* write_batch (internal) -- make one batch durable: roll the segment if it
- * is full (J8), fill in the CRCs, write, sync once (J4).  Returns 0, or -1
- * after fail(). */
-static int write_batch(jnl_t *j, jnl_batch *b)
+/* sync_group (internal) -- make durable what was written since the last
+ * sync: the batches from..to (exclusive), all in the current segment.  One
+ * fdatasync or one persist of their contiguous range (J4), then publish.
+ * Returns 0, or -1 after fail(). */
+static int sync_group(jnl_t *j, jnl_batch *from, jnl_batch *to, uint64_t synced_off)
 {
     char name[JNL_SEG_NAME_LEN + 1];
-    const char *what = NULL;
-    int need_roll = j->seg_fd < 0 || j->seg_len >= j->segment_size ||
-                    (j->map && j->seg_len + b->len > j->map_len);
-    if (need_roll) {
-        if (seg_close(j) < 0) {
-            jnl_segment_name(name, sizeof(name), j->seg_first);
-            fail(j, errno, "closing segment %s failed: %s", name, strerror(errno));
-            return -1;
-        }
-        if (seg_create(j, b->first_seq, JNL_SEG_HDR_SIZE + b->len, &what) < 0) {
-            jnl_segment_name(name, sizeof(name), b->first_seq);
-            fail(j, errno, "%s segment %s failed: %s", what, name, strerror(errno));
-            return -1;
-        }
-    }
-    for (size_t off = 0; off < b->len;) {
-        unsigned char *p = b->buf + off;
-        uint32_t len = get32(p);
-        put32(p + 4, jnl_crc32c(0, p + 8, JNL_ENT_HDR_SIZE - 8 + (size_t)len));
-        off += JNL_ENT_HDR_SIZE + len;
-    }
     jnl_segment_name(name, sizeof(name), j->seg_first);
     uint64_t delay = atomic_load(&j->test_delay_us), gdelay = atomic_load(&test_delay_global);
     if (gdelay > delay) delay = gdelay;
-    uint64_t t0;
+    uint64_t t0 = now_us();
+    if (delay) usleep((useconds_t)delay);
     if (j->map) {
-        memcpy(j->map + j->seg_len, b->buf, b->len);
-        t0 = now_us();
-        if (delay) usleep((useconds_t)delay);
-        if (j->io->persist(j->io->ctx, j->map + j->seg_len, b->len, 1) < 0) {
+        if (j->io->persist(j->io->ctx, j->map + synced_off, (size_t)(j->seg_len - synced_off), 1) < 0) {
             fail(j, errno, "persist to segment %s failed: %s", name, strerror(errno));
             return -1;
         }
-    } else {
-        if (write_all(j, j->seg_fd, b->buf, b->len) < 0) {
-            fail(j, errno, "write to segment %s failed: %s", name, strerror(errno));
-            return -1;
-        }
-        t0 = now_us();
-        if (delay) usleep((useconds_t)delay);
-        if (j->io->fdatasync(j->io->ctx, j->seg_fd) < 0) {
-            fail(j, errno, "fdatasync of segment %s failed: %s", name, strerror(errno));
-            return -1;
-        }
+    } else if (j->io->fdatasync(j->io->ctx, j->seg_fd) < 0) {
+        fail(j, errno, "fdatasync of segment %s failed: %s", name, strerror(errno));
+        return -1;
     }
     uint64_t lat = now_us() - t0;
-    j->seg_len += b->len;
-
+    uint64_t last = 0;
     pthread_mutex_lock(&j->mu);
-    atomic_store(&j->synced_seq, b->last_seq);  /* J2: after the sync returned */
-    j->bytes_written += b->len;
-    j->entries_written += b->nentries;
+    for (jnl_batch *b = from; b != to; b = b->next) {
+        j->bytes_written += b->len;
+        j->entries_written += b->nentries;
+        b->state = JNL_B_SYNCED;
+        last = b->last_seq;
+    }
+    atomic_store(&j->synced_seq, last);  /* J2: after the sync returned */
     j->batches_done++;
     j->hist[hist_index(lat)]++;
     if (lat > j->sync_max_us) j->sync_max_us = lat;
     j->pub_synced_len = j->seg_len;
-    b->state = JNL_B_SYNCED;
     pthread_mutex_unlock(&j->mu);
-    if (j->flags & JNL_O_SYNCED_FILE) write_synced_file(j, b->last_seq);
+    if (j->flags & JNL_O_SYNCED_FILE) write_synced_file(j, last);
     return 0;
+}
+
+/* write_group (internal) -- make a chain of sealed batches durable, in
+ * order: for each, roll the segment if it is full (J8; what was written to
+ * the old one is synced first), fill in the CRCs and write; then one sync
+ * for all that is left (J4).  Returns 0, or -1 after fail(); batches that
+ * were synced before a failure stay SYNCED and *unsynced is the first that
+ * was not (main may already be reusing the synced ones: do not walk them). */
+static int write_group(jnl_t *j, jnl_batch *first, jnl_batch **unsynced)
+{
+    char name[JNL_SEG_NAME_LEN + 1];
+    const char *what = NULL;
+    jnl_batch *pending = first;          /* first batch written but not synced */
+    uint64_t synced_off = j->seg_len;
+    *unsynced = first;
+    for (jnl_batch *b = first; b; b = b->next) {
+        int need_roll = j->seg_fd < 0 || j->seg_len >= j->segment_size ||
+                        (j->map && j->seg_len + b->len > j->map_len);
+        if (need_roll) {
+            if (pending != b && sync_group(j, pending, b, synced_off) < 0) return -1;
+            pending = *unsynced = b;
+            if (seg_close(j) < 0) {
+                jnl_segment_name(name, sizeof(name), j->seg_first);
+                fail(j, errno, "closing segment %s failed: %s", name, strerror(errno));
+                return -1;
+            }
+            if (seg_create(j, b->first_seq, JNL_SEG_HDR_SIZE + b->len, &what) < 0) {
+                jnl_segment_name(name, sizeof(name), b->first_seq);
+                fail(j, errno, "%s segment %s failed: %s", what, name, strerror(errno));
+                return -1;
+            }
+            synced_off = j->seg_len;
+        }
+        for (size_t off = 0; off < b->len;) {
+            unsigned char *p = b->buf + off;
+            uint32_t len = get32(p);
+            put32(p + 4, jnl_crc32c(0, p + 8, JNL_ENT_HDR_SIZE - 8 + (size_t)len));
+            off += JNL_ENT_HDR_SIZE + len;
+        }
+        if (j->map) {
+            memcpy(j->map + j->seg_len, b->buf, b->len);
+        } else if (write_all(j, j->seg_fd, b->buf, b->len) < 0) {
+            jnl_segment_name(name, sizeof(name), j->seg_first);
+            fail(j, errno, "write to segment %s failed: %s", name, strerror(errno));
+            return -1;
+        }
+        j->seg_len += b->len;
+    }
+    return sync_group(j, pending, NULL, synced_off);
 }
 
 static void signal_main(jnl_t *j)
@@ -587,28 +614,45 @@ static void signal_main(jnl_t *j)
     /* EAGAIN means the counter is saturated: the main thread is woken anyway */
 }
 
+/* Group commit across event-loop iterations.  Under a closed loop of
+ * clients (each waits for its reply before sending again) the clients
+ * released by one sync answer while the next sync has already started, so
+ * they fall into the sync after it: two half-size groups alternate and
+ * every write waits for two syncs.  When a batch is already queued as a
+ * sync ends (the writer is the bottleneck), waiting a moment lets the
+ * just-released clients' next writes join it: one full group per sync.
+ * An idle writer starts at once, so a lone client never waits for it. */
 static void *writer_main(void *arg)
 {
     jnl_t *j = arg;
     pthread_mutex_lock(&j->mu);
     for (;;) {
-        while (!j->q_head && !j->stopping) pthread_cond_wait(&j->cv, &j->mu);
+        int waited = 0;
+        while (!j->q_head && !j->stopping) {
+            pthread_cond_wait(&j->cv, &j->mu);
+            waited = 1;
+        }
         if (!j->q_head) break;
-        jnl_batch *b = j->q_head;
-        j->q_head = b->next;
-        if (!j->q_head) j->q_tail = NULL;
-        b->next = NULL;
+        uint64_t linger = atomic_load(&j->group_delay_us);
+        if (!waited && linger && !j->stopping) {
+            pthread_mutex_unlock(&j->mu);
+            usleep((useconds_t)linger);
+            pthread_mutex_lock(&j->mu);
+        }
+        jnl_batch *grp = j->q_head;      /* take every sealed batch: one sync */
+        j->q_head = j->q_tail = NULL;
         if (atomic_load(&j->failed)) {   /* J5: nothing is written after a failure */
-            b->state = JNL_B_ERROR;
+            for (jnl_batch *b = grp; b; b = b->next) b->state = JNL_B_ERROR;
             continue;
         }
-        b->state = JNL_B_WRITING;
+        for (jnl_batch *b = grp; b; b = b->next) b->state = JNL_B_WRITING;
         pthread_mutex_unlock(&j->mu);
-        if (write_batch(j, b) < 0) {
-            pthread_mutex_lock(&j->mu);
-            b->state = JNL_B_ERROR;
-            pthread_mutex_unlock(&j->mu);
-        }
+        jnl_batch *unsynced;
+        int rc = write_group(j, grp, &unsynced);
+        pthread_mutex_lock(&j->mu);
+        if (rc < 0)
+            for (jnl_batch *b = unsynced; b; b = b->next) b->state = JNL_B_ERROR;
+        pthread_mutex_unlock(&j->mu);
         signal_main(j);
         pthread_mutex_lock(&j->mu);
     }
@@ -1245,6 +1289,7 @@ int jnl_open(const jnl_options *o, jnl_t **out, jnl_recovery *rep, char *err, si
     }
     j->thr_started = 1;
     *out = j;
+    jnl_apply_config(j);
     log_msg(LOG_NOTICE, "jnl: journal %s open: seq %llu..%llu, epoch %llu, %s", o->dir,
             (unsigned long long)rep->first_seq, (unsigned long long)rep->last_seq,
             (unsigned long long)j->epoch, j->pmem_mode == 1 ? "DAX mapping + pm_persist" : "write + fdatasync");
@@ -1254,6 +1299,7 @@ int jnl_open(const jnl_options *o, jnl_t **out, jnl_recovery *rep, char *err, si
 int jnl_close(jnl_t *j)
 {
     if (!j) return JNL_OK;
+    if (cfg_journal == j) cfg_journal = NULL;
     int rc = JNL_OK;
     uint64_t last = jnl_last_seq(j);
     if (!atomic_load(&j->failed) && last > jnl_durable_seq(j)) rc = jnl_wait_durable(j, last);
@@ -1294,6 +1340,13 @@ int jnl_trim(jnl_t *j, uint64_t seq, unsigned *removed)
 
 /* ---- configuration --------------------------------------------------------- */
 
+/* jnl_open/jnl_close: the open journal, which the live options apply to */
+static void jnl_apply_config(jnl_t *j)
+{
+    cfg_journal = j;
+    if (j) atomic_store(&j->group_delay_us, (uint64_t)(jnl_cfg.group_commit_us > 0 ? jnl_cfg.group_commit_us : 0));
+}
+
 jnl_config jnl_cfg;
 
 static const char *const durability_names[] = {"log", "none", NULL};
@@ -1302,6 +1355,13 @@ static int apply_test_delay(const cfg_entry *e, const char **err)
 {
     (void)e; (void)err;
     atomic_store(&test_delay_global, (uint64_t)(jnl_cfg.test_delay_us > 0 ? jnl_cfg.test_delay_us : 0));
+    return 0;
+}
+
+static int apply_group_commit(const cfg_entry *e, const char **err)
+{
+    (void)e; (void)err;
+    jnl_apply_config(cfg_journal);
     return 0;
 }
 
@@ -1315,6 +1375,8 @@ static const cfg_entry jnl_configs[] = {
     {.name = "journal-truncate-corrupt", .type = CFG_BOOL, .ptr = &jnl_cfg.truncate_corrupt, .defval = "no"},
     {.name = "journal-test-delay-us", .type = CFG_LL, .flags = CFG_HIDDEN, .ptr = &jnl_cfg.test_delay_us,
      .min = 0, .max = 10000000, .defval = "0", .apply = apply_test_delay},
+    {.name = "journal-group-commit-us", .type = CFG_LL, .ptr = &jnl_cfg.group_commit_us,
+     .min = 0, .max = 100000, .defval = "50", .apply = apply_group_commit},
     {.name = "journal-test-synced-file", .type = CFG_BOOL, .flags = CFG_HIDDEN | CFG_IMMUTABLE,
      .ptr = &jnl_cfg.test_synced_file, .defval = "no"},
 };

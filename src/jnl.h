@@ -268,6 +268,7 @@ typedef struct jnl_config {
     long long segment_size;     /* journal-segment-size (default 64mb) */
     int truncate_corrupt;       /* journal-truncate-corrupt yes|no (default no) */
     long long test_delay_us;    /* journal-test-delay-us, hidden; run time too */
+    long long group_commit_us;  /* journal-group-commit-us: writer linger when behind */
     int test_synced_file;       /* journal-test-synced-file yes|no, hidden */
 } jnl_config;
 

@@ -596,6 +596,61 @@ static void test_group_commit(void **state)
     assert_int_equal(c.count, 1100);
 }
 
+/* Batches sealed while a sync runs are written together and made durable
+ * with one sync (J4), also when the group has to roll to a new segment in
+ * the middle (J8: the part in the old segment is synced first). */
+static void run_queued_group(uint64_t segsize, uint64_t per, int want_syncs)
+{
+    jnl_io_ops io = fault_ops();
+    jnl_t *j = open_dir(0, &io, segsize, NULL);
+    append_n(j, 1, per);
+    assert_int_equal(jnl_submit(j), JNL_OK);
+    assert_int_equal(jnl_wait_durable(j, per), JNL_OK);
+    int base = F.fdatasyncs, wbase = F.writes;
+    jnl_status st0;
+    jnl_stats(j, &st0);
+    jnl_set_test_delay_us(j, 100000);
+    append_n(j, per + 1, per);
+    assert_int_equal(jnl_submit(j), JNL_OK);      /* the writer takes it and sleeps */
+    usleep(30000);
+    append_n(j, 2 * per + 1, per);
+    assert_int_equal(jnl_submit(j), JNL_OK);      /* queued behind it */
+    append_n(j, 3 * per + 1, per);
+    assert_int_equal(jnl_submit(j), JNL_OK);      /* queued too */
+    jnl_set_test_delay_us(j, 0);
+    assert_int_equal(jnl_wait_durable(j, 4 * per), JNL_OK);
+    jnl_status st;
+    jnl_stats(j, &st);
+    if (want_syncs >= 0) {
+        assert_int_equal(F.fdatasyncs - base, want_syncs);
+        assert_int_equal(st.batches - st0.batches, want_syncs);
+    } else {
+        /* each batch fills a segment: the group rolls in its middle, so
+         * its first part is synced before the second segment is made */
+        assert_int_equal(st.segments_created - st0.segments_created, 3);
+        assert_int_equal(st.batches - st0.batches, 3);   /* 2nd alone, 3rd, 4th */
+    }
+    assert_true(F.writes - wbase >= 3);           /* one write per batch at least */
+    assert_int_equal(st.entries_written, 4 * per);
+    assert_int_equal(jnl_close(j), JNL_OK);
+    jnl_recovery rep;
+    checker c = {.next = 1};
+    assert_int_equal(jnl_read(tdir, 0, check_cb, &c, &rep, NULL, 0), JNL_OK);
+    assert_int_equal(c.count, 4 * per);
+}
+
+static void test_queued_batches_share_one_sync(void **state)
+{
+    (void)state;
+    run_queued_group(0, 5, 2);       /* 6..10 alone, then 11..20 together */
+}
+
+static void test_queued_group_across_a_roll(void **state)
+{
+    (void)state;
+    run_queued_group(4096, 40, -1);
+}
+
 static void test_restart_continues(void **state)
 {
     (void)state;
@@ -727,6 +782,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fdatasync_eio_sticky, setup, teardown),
         cmocka_unit_test_setup_teardown(test_enospc_torn_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queued_batches_share_one_sync, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queued_group_across_a_roll, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_continues, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dax_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_synced_file, setup, teardown),
