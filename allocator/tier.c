@@ -140,6 +140,11 @@ static struct {
 };
 
 static uint64_t dyn_thr = 4096;       /* the ratio controller's threshold */
+/* Threshold-policy sweeps: sweep_gen moves whenever the threshold policy's
+ * split changes (or the policy becomes threshold); sweep_done is the last
+ * generation the server walked completely.  Equal: nothing to sweep. */
+static uint64_t sweep_gen, sweep_done;
+static tier_policy applied_policy = TIER_POLICY_ONLY_DRAM;
 static threshold_ctl ctl;
 static uint64_t last_tick_ms;
 static int have_tick;
@@ -230,6 +235,56 @@ static void dram_free(void *p, int user)
 
 /* ---- PMem ----------------------------------------------------------------- */
 
+/* When the PMem tier is a jemalloc arena of ours (emulated), pmem_jflags is
+ * its MALLOCX_ARENA and the raw calls below go straight to jemalloc, with
+ * the same kind of explicit thread cache as DRAM: no indirect call, no
+ * lock on a tcache hit.  Only the thread that opened the tier (the main
+ * thread, which does all the value work) gets that cache, so
+ * tier_shutdown can destroy it before the arena without chasing other
+ * threads; the others use none.  pmem_gen tells a thread whether its
+ * cached decision belongs to the tier open now. */
+static int pmem_jflags;
+static int pmem_tc = MALLOCX_TCACHE_NONE;
+static pthread_t pmem_owner;
+static unsigned pmem_gen;
+static __thread unsigned tls_pmem_gen;
+
+static int pmem_tcache_slow(void)
+{
+    if (!pthread_equal(pthread_self(), pmem_owner)) return MALLOCX_TCACHE_NONE;
+    tls_pmem_gen = pmem_gen;
+    return pmem_tc;
+}
+
+static inline int pmem_tcache(void)
+{
+    return __builtin_expect(tls_pmem_gen == pmem_gen, 1) ? pmem_tc : pmem_tcache_slow();
+}
+
+static inline void *pmem_raw_alloc(size_t n)
+{
+    if (pmem_jflags) return mallocx(n, pmem_jflags | pmem_tcache());
+    return pmem.ops->alloc(pmem.ctx, n);
+}
+
+static inline void *pmem_raw_realloc(void *p, size_t n)
+{
+    if (pmem_jflags) return rallocx(p, n, pmem_jflags | pmem_tcache());
+    return pmem.ops->realloc(pmem.ctx, p, n);
+}
+
+static inline size_t pmem_raw_usable(const void *p)
+{
+    if (pmem_jflags) return sallocx((void *)p, 0);
+    return pmem.ops->usable(pmem.ctx, p);
+}
+
+static inline void pmem_raw_free(void *p)
+{
+    if (pmem_jflags) dallocx(p, pmem_tcache());
+    else pmem.ops->free(pmem.ctx, p);
+}
+
 /* Room for n more bytes under our capacity?  A race between two threads can
  * overshoot by one block; the backend still refuses when it is truly full. */
 static inline int pmem_room(uint64_t n)
@@ -241,16 +296,16 @@ static inline int pmem_room(uint64_t n)
 static void *pmem_alloc_user(size_t n)
 {
     if (!pmem_open || !pmem_room(n)) return NULL;
-    void *p = pmem.ops->alloc(pmem.ctx, n ? n : 1);
-    if (p) account(TIER_PMEM, 1, (int64_t)pmem.ops->usable(pmem.ctx, p), 1);
+    void *p = pmem_raw_alloc(n ? n : 1);
+    if (p) account(TIER_PMEM, 1, (int64_t)pmem_raw_usable(p), 1);
     return p;
 }
 
 static void pmem_free_user(void *p)
 {
-    size_t sz = pmem.ops->usable(pmem.ctx, p);
+    size_t sz = pmem_raw_usable(p);
     account(TIER_PMEM, 1, -(int64_t)sz, -1);
-    pmem.ops->free(pmem.ctx, p);
+    pmem_raw_free(p);
 }
 
 static inline int wants_pmem(size_t n)
@@ -301,7 +356,7 @@ static void *user_realloc(void *p, size_t n)
             size_t old = sallocx(p, 0);
             void *q = move_block(p, TIER_DRAM, old, n, TIER_PMEM);
             if (q) {
-                ADD(c_realloc_moved[TIER_PMEM], pmem.ops->usable(pmem.ctx, q));
+                ADD(c_realloc_moved[TIER_PMEM], pmem_raw_usable(q));
                 return q;
             }
             /* PMem full: stay on DRAM, counted as overflow. */
@@ -312,16 +367,16 @@ static void *user_realloc(void *p, size_t n)
         return dram_realloc(p, n, 1);
     }
 
-    size_t old = pmem.ops->usable(pmem.ctx, p);
+    size_t old = pmem_raw_usable(p);
     if (!to_pmem) {
         void *q = move_block(p, TIER_PMEM, old, n, TIER_DRAM);
         if (q) ADD(c_realloc_moved[TIER_DRAM], sallocx(q, 0));
         return q;
     }
     if (n <= old || pmem_room(n - old)) {
-        void *q = pmem.ops->realloc(pmem.ctx, p, n);
+        void *q = pmem_raw_realloc(p, n);
         if (q) {
-            account(TIER_PMEM, 1, (int64_t)pmem.ops->usable(pmem.ctx, q) - (int64_t)old, 0);
+            account(TIER_PMEM, 1, (int64_t)pmem_raw_usable(q) - (int64_t)old, 0);
             return q;
         }
     }
@@ -417,7 +472,7 @@ tier_id tier_of(const void *p)
 size_t tier_usable_size(const void *p)
 {
     if (!p) return 0;
-    return tier_of(p) == TIER_DRAM ? sallocx((void *)p, 0) : pmem.ops->usable(pmem.ctx, p);
+    return tier_of(p) == TIER_DRAM ? sallocx((void *)p, 0) : pmem_raw_usable(p);
 }
 
 int tier_places_on_dram(size_t n) { return !wants_pmem(n); }
@@ -504,6 +559,13 @@ static void apply_policy(void)
         case TIER_POLICY_RATIO: t = dyn_thr; break;
         }
     }
+    uint64_t old = atomic_load_explicit(&thr_eff, memory_order_relaxed);
+    tier_policy was = applied_policy;
+    applied_policy = pmem_open ? cfg.policy : TIER_POLICY_ONLY_DRAM;
+    /* Under the other policies the counters say what is misplaced; under a
+     * fixed threshold only a change of it can misplace values wholesale. */
+    if (applied_policy == TIER_POLICY_THRESHOLD && (was != TIER_POLICY_THRESHOLD || old != t))
+        sweep_gen++;
     atomic_store_explicit(&thr_eff, t, memory_order_relaxed);
 }
 
@@ -707,6 +769,16 @@ int tier_init(const tier_config *c, char *err, size_t errlen)
     if (c->kind != TIER_KIND_NONE) {
         pmem = be;
         pmem_open = 1;
+        pmem_jflags = be.jflags;
+        pmem_owner = pthread_self();
+        pmem_gen++;
+        pmem_tc = MALLOCX_TCACHE_NONE;
+        if (pmem_jflags) {
+            unsigned tc;
+            size_t tsz = sizeof(tc);
+            /* Without a tcache (none left) it is still correct, slower. */
+            if (mallctl("tcache.create", &tc, &tsz, NULL, 0) == 0) pmem_tc = MALLOCX_TCACHE(tc);
+        }
         if (dram_arena_flags) {
             of_out = TIER_PMEM;
         } else {
@@ -718,6 +790,7 @@ int tier_init(const tier_config *c, char *err, size_t errlen)
     }
     restart_controller();
     apply_policy();
+    sweep_done = sweep_gen;    /* a new tier holds nothing to sweep */
     return TIER_OK;
 }
 
@@ -738,6 +811,14 @@ int tier_shutdown(char *err, size_t errlen)
         of_lo = of_len = 0;
         of_in = of_out = TIER_DRAM;
     }
+    if (pmem_tc != MALLOCX_TCACHE_NONE) {
+        /* Its cached blocks belong to the arena about to be destroyed. */
+        unsigned tc = (unsigned)((pmem_tc >> 8) - 2);
+        mallctl("tcache.destroy", NULL, NULL, &tc, sizeof(tc));
+        pmem_tc = MALLOCX_TCACHE_NONE;
+    }
+    pmem_jflags = 0;
+    pmem_gen++;
     pmem.ops->close(pmem.ctx);
     memset(&pmem, 0, sizeof(pmem));
     cfg.kind = TIER_KIND_NONE;
@@ -804,7 +885,14 @@ int tier_migrate_plan_get(tier_migrate_plan *plan)
         return 1;
     }
     case TIER_POLICY_THRESHOLD:
-        return 0;
+        if (!d && !p) sweep_done = sweep_gen;   /* nothing can be misplaced */
+        if (sweep_done == sweep_gen) return 0;
+        plan->sweep = sweep_gen;
+        plan->split = atomic_load_explicit(&thr_eff, memory_order_relaxed);
+        plan->from = TIER_DRAM;
+        plan->to = TIER_PMEM;
+        plan->want_bytes = UINT64_MAX;
+        return 1;
     case TIER_POLICY_RATIO:
         break;
     }
@@ -844,9 +932,26 @@ uint64_t tier_migrate(uint64_t budget_us, tier_migrate_fn fn, void *arg)
 
 int tier_migrate_candidate(const tier_migrate_plan *plan, const void *p)
 {
-    if (!p || tier_of(p) != plan->from) return 0;
+    if (!p) return 0;
+    tier_id t = tier_of(p);
+    if (plan->sweep) {
+        int big = (uint64_t)tier_usable_size(p) >= plan->split;
+        return t == TIER_DRAM ? big : !big;
+    }
+    if (t != plan->from) return 0;
     size_t sz = tier_usable_size(p);
     return sz >= plan->min_size && sz <= plan->max_size;
+}
+
+tier_id tier_migrate_dest(const tier_migrate_plan *plan, const void *p)
+{
+    if (!plan->sweep) return plan->to;
+    return tier_of(p) == TIER_DRAM ? TIER_PMEM : TIER_DRAM;
+}
+
+void tier_migrate_sweep_done(uint64_t gen)
+{
+    if (gen == sweep_gen) sweep_done = gen;
 }
 
 void *tier_move(void *p, tier_id to)
