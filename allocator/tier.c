@@ -226,12 +226,15 @@ static void *dram_realloc(void *p, size_t n, int user)
     return q;
 }
 
-static void dram_free(void *p, int user)
+/* sdallocx with the usable size: jemalloc derives the size class from it
+ * instead of a second radix-tree lookup of p. */
+static inline void dram_free_sized(void *p, size_t sz, int user)
 {
-    size_t sz = sallocx(p, 0);
     account(TIER_DRAM, user, -(int64_t)sz, -1);
-    dallocx(p, dram_free_flags());
+    sdallocx(p, sz, dram_free_flags());
 }
+
+static void dram_free(void *p, int user) { dram_free_sized(p, sallocx(p, 0), user); }
 
 /* ---- PMem ----------------------------------------------------------------- */
 
@@ -279,9 +282,10 @@ static inline size_t pmem_raw_usable(const void *p)
     return pmem.ops->usable(pmem.ctx, p);
 }
 
-static inline void pmem_raw_free(void *p)
+/* sz: the block's usable size (lets jemalloc skip its lookup). */
+static inline void pmem_raw_free_sized(void *p, size_t sz)
 {
-    if (pmem_jflags) dallocx(p, pmem_tcache());
+    if (pmem_jflags) sdallocx(p, sz, pmem_tcache());
     else pmem.ops->free(pmem.ctx, p);
 }
 
@@ -301,12 +305,13 @@ static void *pmem_alloc_user(size_t n)
     return p;
 }
 
-static void pmem_free_user(void *p)
+static inline void pmem_free_user_sized(void *p, size_t sz)
 {
-    size_t sz = pmem_raw_usable(p);
     account(TIER_PMEM, 1, -(int64_t)sz, -1);
-    pmem_raw_free(p);
+    pmem_raw_free_sized(p, sz);
 }
+
+static void pmem_free_user(void *p) { pmem_free_user_sized(p, pmem_raw_usable(p)); }
 
 static inline int wants_pmem(size_t n)
 {
@@ -340,7 +345,8 @@ static void *move_block(void *p, tier_id from, size_t old, size_t n, tier_id to)
     void *q = to == TIER_PMEM ? pmem_alloc_user(n) : dram_alloc(n, 1, 0);
     if (!q) return NULL;
     memcpy(q, p, old < n ? old : n);
-    tier_free_known(p, from);
+    if (from == TIER_DRAM) dram_free_sized(p, old, 1);
+    else pmem_free_user_sized(p, old);
     return q;
 }
 
@@ -960,9 +966,31 @@ void *tier_move(void *p, tier_id to)
     tier_id from = tier_of(p);
     if (from == to) return p;
     if (to == TIER_PMEM && !pmem_open) return NULL;
-    size_t sz = tier_usable_size(p);
-    void *q = move_block(p, from, sz, sz, to);
-    if (q) ADD(c_migrated[to], tier_usable_size(q));
+    /* One size lookup per move: the old block is freed by its known size,
+     * and when both tiers are jemalloc arenas (DRAM always is; PMem when it
+     * is emulated) a request of exactly a size class gets that class, so
+     * the new block's usable size is known too. */
+    size_t sz = from == TIER_DRAM ? sallocx(p, 0) : pmem_raw_usable(p);
+    void *q;
+    size_t qsz;
+    if (to == TIER_PMEM) {
+        if (!pmem_room(sz) || !(q = pmem_raw_alloc(sz))) return NULL;
+        qsz = pmem_jflags ? sz : pmem_raw_usable(q);
+    } else {
+        if (!(q = mallocx(sz, dram_flags()))) return NULL;
+        qsz = pmem_jflags ? sz : sallocx(q, 0);
+    }
+#ifdef TDB_DEBUG
+    if (qsz != tier_usable_size(q)) {
+        fprintf(stderr, "tierdb: tier_move: usable %zu, assumed %zu\n", tier_usable_size(q), qsz);
+        abort();
+    }
+#endif
+    memcpy(q, p, sz);
+    account(to, 1, (int64_t)qsz, 1);
+    if (from == TIER_DRAM) dram_free_sized(p, sz, 1);
+    else pmem_free_user_sized(p, sz);
+    ADD(c_migrated[to], qsz);
     return q;
 }
 
