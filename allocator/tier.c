@@ -140,6 +140,11 @@ static struct {
 };
 
 static uint64_t dyn_thr = 4096;       /* the ratio controller's threshold */
+/* Threshold-policy sweeps: sweep_gen moves whenever the threshold policy's
+ * split changes (or the policy becomes threshold); sweep_done is the last
+ * generation the server walked completely.  Equal: nothing to sweep. */
+static uint64_t sweep_gen, sweep_done;
+static tier_policy applied_policy = TIER_POLICY_ONLY_DRAM;
 static threshold_ctl ctl;
 static uint64_t last_tick_ms;
 static int have_tick;
@@ -221,14 +226,68 @@ static void *dram_realloc(void *p, size_t n, int user)
     return q;
 }
 
-static void dram_free(void *p, int user)
+/* sdallocx with the usable size: jemalloc derives the size class from it
+ * instead of a second radix-tree lookup of p. */
+static inline void dram_free_sized(void *p, size_t sz, int user)
 {
-    size_t sz = sallocx(p, 0);
     account(TIER_DRAM, user, -(int64_t)sz, -1);
-    dallocx(p, dram_free_flags());
+    sdallocx(p, sz, dram_free_flags());
 }
 
+static void dram_free(void *p, int user) { dram_free_sized(p, sallocx(p, 0), user); }
+
 /* ---- PMem ----------------------------------------------------------------- */
+
+/* When the PMem tier is a jemalloc arena of ours (emulated), pmem_jflags is
+ * its MALLOCX_ARENA and the raw calls below go straight to jemalloc, with
+ * the same kind of explicit thread cache as DRAM: no indirect call, no
+ * lock on a tcache hit.  Only the thread that opened the tier (the main
+ * thread, which does all the value work) gets that cache, so
+ * tier_shutdown can destroy it before the arena without chasing other
+ * threads; the others use none.  pmem_gen tells a thread whether its
+ * cached decision belongs to the tier open now. */
+static int pmem_jflags;
+static int pmem_tc = MALLOCX_TCACHE_NONE;
+static pthread_t pmem_owner;
+static unsigned pmem_gen;
+static __thread unsigned tls_pmem_gen;
+
+static int pmem_tcache_slow(void)
+{
+    if (!pthread_equal(pthread_self(), pmem_owner)) return MALLOCX_TCACHE_NONE;
+    tls_pmem_gen = pmem_gen;
+    return pmem_tc;
+}
+
+static inline int pmem_tcache(void)
+{
+    return __builtin_expect(tls_pmem_gen == pmem_gen, 1) ? pmem_tc : pmem_tcache_slow();
+}
+
+static inline void *pmem_raw_alloc(size_t n)
+{
+    if (pmem_jflags) return mallocx(n, pmem_jflags | pmem_tcache());
+    return pmem.ops->alloc(pmem.ctx, n);
+}
+
+static inline void *pmem_raw_realloc(void *p, size_t n)
+{
+    if (pmem_jflags) return rallocx(p, n, pmem_jflags | pmem_tcache());
+    return pmem.ops->realloc(pmem.ctx, p, n);
+}
+
+static inline size_t pmem_raw_usable(const void *p)
+{
+    if (pmem_jflags) return sallocx((void *)p, 0);
+    return pmem.ops->usable(pmem.ctx, p);
+}
+
+/* sz: the block's usable size (lets jemalloc skip its lookup). */
+static inline void pmem_raw_free_sized(void *p, size_t sz)
+{
+    if (pmem_jflags) sdallocx(p, sz, pmem_tcache());
+    else pmem.ops->free(pmem.ctx, p);
+}
 
 /* Room for n more bytes under our capacity?  A race between two threads can
  * overshoot by one block; the backend still refuses when it is truly full. */
@@ -241,17 +300,18 @@ static inline int pmem_room(uint64_t n)
 static void *pmem_alloc_user(size_t n)
 {
     if (!pmem_open || !pmem_room(n)) return NULL;
-    void *p = pmem.ops->alloc(pmem.ctx, n ? n : 1);
-    if (p) account(TIER_PMEM, 1, (int64_t)pmem.ops->usable(pmem.ctx, p), 1);
+    void *p = pmem_raw_alloc(n ? n : 1);
+    if (p) account(TIER_PMEM, 1, (int64_t)pmem_raw_usable(p), 1);
     return p;
 }
 
-static void pmem_free_user(void *p)
+static inline void pmem_free_user_sized(void *p, size_t sz)
 {
-    size_t sz = pmem.ops->usable(pmem.ctx, p);
     account(TIER_PMEM, 1, -(int64_t)sz, -1);
-    pmem.ops->free(pmem.ctx, p);
+    pmem_raw_free_sized(p, sz);
 }
+
+static void pmem_free_user(void *p) { pmem_free_user_sized(p, pmem_raw_usable(p)); }
 
 static inline int wants_pmem(size_t n)
 {
@@ -285,7 +345,8 @@ static void *move_block(void *p, tier_id from, size_t old, size_t n, tier_id to)
     void *q = to == TIER_PMEM ? pmem_alloc_user(n) : dram_alloc(n, 1, 0);
     if (!q) return NULL;
     memcpy(q, p, old < n ? old : n);
-    tier_free_known(p, from);
+    if (from == TIER_DRAM) dram_free_sized(p, old, 1);
+    else pmem_free_user_sized(p, old);
     return q;
 }
 
@@ -301,7 +362,7 @@ static void *user_realloc(void *p, size_t n)
             size_t old = sallocx(p, 0);
             void *q = move_block(p, TIER_DRAM, old, n, TIER_PMEM);
             if (q) {
-                ADD(c_realloc_moved[TIER_PMEM], pmem.ops->usable(pmem.ctx, q));
+                ADD(c_realloc_moved[TIER_PMEM], pmem_raw_usable(q));
                 return q;
             }
             /* PMem full: stay on DRAM, counted as overflow. */
@@ -312,16 +373,16 @@ static void *user_realloc(void *p, size_t n)
         return dram_realloc(p, n, 1);
     }
 
-    size_t old = pmem.ops->usable(pmem.ctx, p);
+    size_t old = pmem_raw_usable(p);
     if (!to_pmem) {
         void *q = move_block(p, TIER_PMEM, old, n, TIER_DRAM);
         if (q) ADD(c_realloc_moved[TIER_DRAM], sallocx(q, 0));
         return q;
     }
     if (n <= old || pmem_room(n - old)) {
-        void *q = pmem.ops->realloc(pmem.ctx, p, n);
+        void *q = pmem_raw_realloc(p, n);
         if (q) {
-            account(TIER_PMEM, 1, (int64_t)pmem.ops->usable(pmem.ctx, q) - (int64_t)old, 0);
+            account(TIER_PMEM, 1, (int64_t)pmem_raw_usable(q) - (int64_t)old, 0);
             return q;
         }
     }
@@ -417,7 +478,7 @@ tier_id tier_of(const void *p)
 size_t tier_usable_size(const void *p)
 {
     if (!p) return 0;
-    return tier_of(p) == TIER_DRAM ? sallocx((void *)p, 0) : pmem.ops->usable(pmem.ctx, p);
+    return tier_of(p) == TIER_DRAM ? sallocx((void *)p, 0) : pmem_raw_usable(p);
 }
 
 int tier_places_on_dram(size_t n) { return !wants_pmem(n); }
@@ -504,6 +565,13 @@ static void apply_policy(void)
         case TIER_POLICY_RATIO: t = dyn_thr; break;
         }
     }
+    uint64_t old = atomic_load_explicit(&thr_eff, memory_order_relaxed);
+    tier_policy was = applied_policy;
+    applied_policy = pmem_open ? cfg.policy : TIER_POLICY_ONLY_DRAM;
+    /* Under the other policies the counters say what is misplaced; under a
+     * fixed threshold only a change of it can misplace values wholesale. */
+    if (applied_policy == TIER_POLICY_THRESHOLD && (was != TIER_POLICY_THRESHOLD || old != t))
+        sweep_gen++;
     atomic_store_explicit(&thr_eff, t, memory_order_relaxed);
 }
 
@@ -707,6 +775,16 @@ int tier_init(const tier_config *c, char *err, size_t errlen)
     if (c->kind != TIER_KIND_NONE) {
         pmem = be;
         pmem_open = 1;
+        pmem_jflags = be.jflags;
+        pmem_owner = pthread_self();
+        pmem_gen++;
+        pmem_tc = MALLOCX_TCACHE_NONE;
+        if (pmem_jflags) {
+            unsigned tc;
+            size_t tsz = sizeof(tc);
+            /* Without a tcache (none left) it is still correct, slower. */
+            if (mallctl("tcache.create", &tc, &tsz, NULL, 0) == 0) pmem_tc = MALLOCX_TCACHE(tc);
+        }
         if (dram_arena_flags) {
             of_out = TIER_PMEM;
         } else {
@@ -718,6 +796,7 @@ int tier_init(const tier_config *c, char *err, size_t errlen)
     }
     restart_controller();
     apply_policy();
+    sweep_done = sweep_gen;    /* a new tier holds nothing to sweep */
     return TIER_OK;
 }
 
@@ -738,6 +817,14 @@ int tier_shutdown(char *err, size_t errlen)
         of_lo = of_len = 0;
         of_in = of_out = TIER_DRAM;
     }
+    if (pmem_tc != MALLOCX_TCACHE_NONE) {
+        /* Its cached blocks belong to the arena about to be destroyed. */
+        unsigned tc = (unsigned)((pmem_tc >> 8) - 2);
+        mallctl("tcache.destroy", NULL, NULL, &tc, sizeof(tc));
+        pmem_tc = MALLOCX_TCACHE_NONE;
+    }
+    pmem_jflags = 0;
+    pmem_gen++;
     pmem.ops->close(pmem.ctx);
     memset(&pmem, 0, sizeof(pmem));
     cfg.kind = TIER_KIND_NONE;
@@ -804,7 +891,14 @@ int tier_migrate_plan_get(tier_migrate_plan *plan)
         return 1;
     }
     case TIER_POLICY_THRESHOLD:
-        return 0;
+        if (!d && !p) sweep_done = sweep_gen;   /* nothing can be misplaced */
+        if (sweep_done == sweep_gen) return 0;
+        plan->sweep = sweep_gen;
+        plan->split = atomic_load_explicit(&thr_eff, memory_order_relaxed);
+        plan->from = TIER_DRAM;
+        plan->to = TIER_PMEM;
+        plan->want_bytes = UINT64_MAX;
+        return 1;
     case TIER_POLICY_RATIO:
         break;
     }
@@ -844,9 +938,26 @@ uint64_t tier_migrate(uint64_t budget_us, tier_migrate_fn fn, void *arg)
 
 int tier_migrate_candidate(const tier_migrate_plan *plan, const void *p)
 {
-    if (!p || tier_of(p) != plan->from) return 0;
+    if (!p) return 0;
+    tier_id t = tier_of(p);
+    if (plan->sweep) {
+        int big = (uint64_t)tier_usable_size(p) >= plan->split;
+        return t == TIER_DRAM ? big : !big;
+    }
+    if (t != plan->from) return 0;
     size_t sz = tier_usable_size(p);
     return sz >= plan->min_size && sz <= plan->max_size;
+}
+
+tier_id tier_migrate_dest(const tier_migrate_plan *plan, const void *p)
+{
+    if (!plan->sweep) return plan->to;
+    return tier_of(p) == TIER_DRAM ? TIER_PMEM : TIER_DRAM;
+}
+
+void tier_migrate_sweep_done(uint64_t gen)
+{
+    if (gen == sweep_gen) sweep_done = gen;
 }
 
 void *tier_move(void *p, tier_id to)
@@ -855,9 +966,31 @@ void *tier_move(void *p, tier_id to)
     tier_id from = tier_of(p);
     if (from == to) return p;
     if (to == TIER_PMEM && !pmem_open) return NULL;
-    size_t sz = tier_usable_size(p);
-    void *q = move_block(p, from, sz, sz, to);
-    if (q) ADD(c_migrated[to], tier_usable_size(q));
+    /* One size lookup per move: the old block is freed by its known size,
+     * and when both tiers are jemalloc arenas (DRAM always is; PMem when it
+     * is emulated) a request of exactly a size class gets that class, so
+     * the new block's usable size is known too. */
+    size_t sz = from == TIER_DRAM ? sallocx(p, 0) : pmem_raw_usable(p);
+    void *q;
+    size_t qsz;
+    if (to == TIER_PMEM) {
+        if (!pmem_room(sz) || !(q = pmem_raw_alloc(sz))) return NULL;
+        qsz = pmem_jflags ? sz : pmem_raw_usable(q);
+    } else {
+        if (!(q = mallocx(sz, dram_flags()))) return NULL;
+        qsz = pmem_jflags ? sz : sallocx(q, 0);
+    }
+#ifdef TDB_DEBUG
+    if (qsz != tier_usable_size(q)) {
+        fprintf(stderr, "tierdb: tier_move: usable %zu, assumed %zu\n", tier_usable_size(q), qsz);
+        abort();
+    }
+#endif
+    memcpy(q, p, sz);
+    account(to, 1, (int64_t)qsz, 1);
+    if (from == TIER_DRAM) dram_free_sized(p, sz, 1);
+    else pmem_free_user_sized(p, sz);
+    ADD(c_migrated[to], qsz);
     return q;
 }
 

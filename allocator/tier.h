@@ -209,25 +209,37 @@ int tier_places_on_dram(size_t n);
 int tier_tick(uint64_t now_ms);
 
 /* What a migration step should do.  Candidates are user blocks on `from`
- * whose usable size is in [min_size, max_size]. */
+ * whose usable size is in [min_size, max_size].
+ *
+ * A sweep (sweep != 0, threshold policy) has no single direction: after
+ * the static threshold or the policy changed, every user block belongs
+ * where the threshold puts it by usable size -- DRAM blocks of at least
+ * `split` bytes to PMem, smaller PMem blocks to DRAM.  from/to and the
+ * size window are unused, want_bytes is UINT64_MAX (the step ends at its
+ * deadline), and the server reports a complete pass over its keys begun
+ * under this plan with tier_migrate_sweep_done(plan->sweep). */
 typedef struct tier_migrate_plan {
     tier_id from, to;
     uint64_t want_bytes;       /* 0: nothing to do */
     size_t min_size, max_size;
     uint64_t deadline_us;      /* tier_now_us() value at which the callback stops */
+    uint64_t sweep;            /* 0, or the generation of the threshold sweep */
+    uint64_t split;            /* sweep: blocks of usable size >= split belong on PMem */
 } tier_migrate_plan;
 
 /* Called by tier_migrate with the plan.  The server walks its keys (from a
  * cursor it keeps), and for each value p with tier_migrate_candidate(plan,
- * p) replaces it with tier_move(p, plan->to); it stops when it has moved
- * want_bytes or tier_now_us() >= deadline_us.  Returns bytes moved. */
+ * p) replaces it with tier_move(p, tier_migrate_dest(plan, p)); it stops
+ * when it has moved want_bytes or tier_now_us() >= deadline_us.  Returns
+ * bytes moved. */
 typedef uint64_t (*tier_migrate_fn)(const tier_migrate_plan *plan, void *arg);
 
 /* Fill *plan with the current need; returns 1 if there is work.  Work
  * exists only when new allocations are not getting there alone: the
  * controller has stalled or the threshold is pinned at a bound (ratio), or
- * user data sits on a tier the policy excludes (only-dram / only-pmem).
- * The fixed-threshold policy never migrates. */
+ * user data sits on a tier the policy excludes (only-dram / only-pmem), or
+ * the threshold policy's threshold moved (or the policy became threshold)
+ * and no complete sweep has been reported since. */
 int tier_migrate_plan_get(tier_migrate_plan *plan);
 
 /* One bounded step: if there is work, call fn once with a deadline of
@@ -235,6 +247,11 @@ int tier_migrate_plan_get(tier_migrate_plan *plan);
 uint64_t tier_migrate(uint64_t budget_us, tier_migrate_fn fn, void *arg);
 
 int tier_migrate_candidate(const tier_migrate_plan *plan, const void *p);
+/* Where a candidate goes: plan->to, or for a sweep the other tier. */
+tier_id tier_migrate_dest(const tier_migrate_plan *plan, const void *p);
+/* The server finished a full pass of its keys under sweep generation gen;
+ * a newer sweep (the threshold moved again meanwhile) stays pending. */
+void tier_migrate_sweep_done(uint64_t gen);
 uint64_t tier_now_us(void);                   /* CLOCK_MONOTONIC in microseconds */
 
 /* Reallocate user block p onto tier `to` with the same usable size and

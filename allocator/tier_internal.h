@@ -40,6 +40,11 @@ typedef struct tier_backend {
     uintptr_t lo, len;         /* address range if the backend has one, else 0,0 */
     uint64_t capacity;         /* bytes tier.c lets live blocks use */
     int fork_safe;
+    /* MALLOCX_ARENA(...) when the tier is a jemalloc arena of this process
+     * (tier_jemalloc.c): tier.c then calls mallocx/sallocx/dallocx itself,
+     * with a thread cache of its own, instead of going through ops.  0 for
+     * memkind kinds. */
+    int jflags;
 } tier_backend;
 
 /* Formats into err if it is non-NULL; always returns rc so callers can
@@ -87,10 +92,6 @@ int tier_jemalloc_open_backend(tier_backend *be, void *base, size_t size,
 int tier_emulated_open(tier_backend *be, uint64_t size, char *err, size_t errlen);
 
 /* --- tier_memkind.c (stubs returning TIER_ENOTSUP without memkind) ------- */
-/* memkind_create_fixed over the caller's mapping; takes ownership of the
- * mapping on success (unmapped at close). */
-int tier_memkind_open_fixed(tier_backend *be, void *base, size_t size,
-                            char *err, size_t errlen);
 int tier_memkind_open_kmem(tier_backend *be, tier_variant v, const char *nodes,
                            uint64_t size, char *err, size_t errlen);
 int tier_memkind_open_fsdax(tier_backend *be, const char *dir, uint64_t size,

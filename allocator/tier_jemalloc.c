@@ -32,9 +32,12 @@
  *   MALLOCX_ARENA(dram) request could be served a block cached from a
  *   default arena.  The DRAM arena therefore uses an explicit tcache per
  *   thread, created on first use and destroyed at thread exit.  The
- *   emulated PMem arena uses no tcache (MALLOCX_TCACHE_NONE): its values are
- *   the large ones, and it must be destroyable at tier_shutdown without
- *   chasing other threads' caches.
+ *   emulated PMem arena is driven by tier.c directly (tier_backend.jflags):
+ *   the thread that opened the tier gets one explicit tcache for it, which
+ *   tier_shutdown destroys before the arena, and every other thread uses
+ *   none (MALLOCX_TCACHE_NONE), so there are never other threads' caches to
+ *   chase.  The ops below (no tcache) serve the same arena for anything
+ *   that goes through the ops table.
  */
 #include "tier_internal.h"
 
@@ -288,5 +291,6 @@ int tier_jemalloc_open_backend(tier_backend *be, void *base, size_t size,
     tier_jregion_range(r, &be->lo, &be->len);
     be->capacity = size;
     be->fork_safe = 1;
+    be->jflags = tier_jregion_arena_flags(r);
     return TIER_OK;
 }

@@ -1,5 +1,5 @@
-/* tier_memkind.c -- PMem backends on memkind: kmem-dax, fsdax, and the
- * fixed kind behind emulated pmem.
+/* tier_memkind.c -- PMem backends on memkind: kmem-dax and fsdax
+ * (emulated PMem is a jemalloc arena: tier_emulated.c).
  *
  * Every call passes its kind explicitly (memkind_free(kind, p),
  * memkind_malloc_usable_size(kind, p)) so memkind never has to look the
@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #ifdef HAVE_NUMA
@@ -34,8 +33,6 @@
  * context can be static. */
 static struct mk_ctx {
     memkind_t kind;
-    void *map;                 /* fixed kind: the mapping we own, else NULL */
-    size_t maplen;
     int created;               /* 1: created by us, destroy at close */
 } mk;
 
@@ -57,7 +54,6 @@ static void mk_close(void *ctx)
 {
     struct mk_ctx *c = ctx;
     if (c->created) memkind_destroy_kind(c->kind);
-    if (c->map) munmap(c->map, c->maplen);
     memset(c, 0, sizeof(*c));
 }
 
@@ -73,31 +69,6 @@ static void mk_message(int rc, char *buf, size_t len)
 {
     memkind_error_message(rc, buf, len);
     if (!buf[0]) snprintf(buf, len, "memkind error %d", rc);
-}
-
-int tier_memkind_open_fixed(tier_backend *be, void *base, size_t size,
-                            char *err, size_t errlen)
-{
-    memkind_t kind;
-    int rc = memkind_create_fixed(base, size, &kind);
-    if (rc != MEMKIND_SUCCESS) {
-        char m[MEMKIND_ERROR_MESSAGE_SIZE] = "";
-        mk_message(rc, m, sizeof(m));
-        return tier_err(err, errlen, TIER_ENOMEM,
-                        "pmem-kind emulated: memkind_create_fixed failed: %s", m);
-    }
-    mk.kind = kind;
-    mk.map = base;
-    mk.maplen = size;
-    mk.created = 1;
-    be->ops = &mk_ops;
-    be->ctx = &mk;
-    be->impl = "memkind-fixed";
-    be->lo = (uintptr_t)base;
-    be->len = size;
-    be->capacity = size;
-    be->fork_safe = 1;
-    return TIER_OK;
 }
 
 /* "1" or "1,3": digits and commas, each a node that exists and has memory. */
@@ -260,12 +231,6 @@ static int no_memkind(const char *what, char *err, size_t errlen)
                     "pmem-kind %s needs memkind, and tierdb was built without it: install "
                     "libmemkind-dev and re-run ./configure, or set pmem-kind emulated or none",
                     what);
-}
-
-int tier_memkind_open_fixed(tier_backend *be, void *base, size_t size,
-                            char *err, size_t errlen)
-{
-    return no_memkind("emulated (memkind fixed)", err, errlen);
 }
 
 int tier_memkind_open_kmem(tier_backend *be, tier_variant v, const char *nodes,

@@ -29,6 +29,13 @@
  *   are kept by name in a short pending list that the next step visits
  *   before it goes on with the SCAN; so a value too big for one budget is
  *   moved over several ticks and never starves its bucket neighbours.
+ *   Threshold sweeps: under the threshold policy a new threshold (or a
+ *   switch to the policy) misplaces values wholesale, and the counters
+ *   cannot tell how many, so the allocator hands out a sweep plan (each
+ *   block to the tier its size belongs on) until we report one complete
+ *   pass: the pass restarts from the first key of db 0 when a new sweep
+ *   begins, and it is complete when the keyspace cursor wraps with no
+ *   pending key left.
  *   Budget: the copy rate is measured (bytes/us, smoothed) and a block is
  *   moved only if its estimated copy time fits in what is left of the
  *   budget; a block that would not fit even in a whole budget is skipped
@@ -295,7 +302,11 @@ void tiering_register_type(int type, const tiering_type_ops *ops)
 
 static void string_migrate(kv *e, tiering_step *st)
 {
-    if (e->enc == ENC_RAW) tiering_move_block(st, &e->ptr);
+    if (e->enc != ENC_RAW) return;
+    void *p = e->ptr;
+    /* Stopped before this block (no time left for its copy): come back for
+     * it, or a sweep would end its pass with the block misplaced. */
+    if (tiering_move_block(st, &e->ptr) && e->ptr == p) st->partial = 1;
 }
 
 static void string_usage(const kv *e, long long samples, uint64_t bytes[TIER_COUNT], uint64_t *meta)
@@ -367,6 +378,8 @@ static struct {
         uint64_t cursor;             /* tiering_step.cursor to continue from */
     } pend[PENDING_MAX];
     int npend;
+    uint64_t sweep;                  /* sweep generation the current pass belongs to */
+    int sweep_wrapped;               /* that pass's cursor wrapped: done once npend == 0 */
 } mig = {.cold_idle = COLD_IDLE_START, .hot_idle = HOT_IDLE_START, .rate = RATE_START};
 
 typedef struct walk_ctx {
@@ -453,9 +466,12 @@ int tiering_move_block(tiering_step *st, void **pp)
         return 0;
     }
     if ((double)now + cost > (double)st->deadline_us) { st->stop = 1; return 1; }
-    void *q = tier_move(p, st->plan->to);
+    tier_id to = tier_migrate_dest(st->plan, p);
+    void *q = tier_move(p, to);
     if (!q) {
-        /* The destination cannot take it (PMem full): nothing more this step. */
+        /* A sweep still has blocks going the other way; otherwise the
+         * destination cannot take it (PMem full): nothing more this step. */
+        if (st->plan->sweep) return 0;
         st->stop = 1;
         return 1;
     }
@@ -468,7 +484,7 @@ int tiering_move_block(tiering_step *st, void **pp)
     *pp = q;
     st->moved += sz;
     st->moved_blocks++;
-    mig.stats.blocks_moved[st->plan->to]++;
+    mig.stats.blocks_moved[to]++;
     if (st->moved >= st->plan->want_bytes) st->stop = 1;
     return st->stop;
 }
@@ -514,8 +530,15 @@ static uint64_t walk(const tier_migrate_plan *plan, void *arg)
     if (!mig.had_work || plan->to != mig.last_to) reset_filter();
     mig.had_work = 1;
     mig.last_to = plan->to;
+    if (plan->sweep != mig.sweep) {
+        /* A new sweep (or the end of one): its pass starts from the top. */
+        mig.sweep = plan->sweep;
+        mig.sweep_wrapped = 0;
+        memset(mig.cursor, 0, sizeof(uint64_t) * (size_t)mig.ndbs);
+        mig.db = 0;
+    }
     tiering_step st = {.plan = plan, .deadline_us = plan->deadline_us};
-    walk_ctx w = {.st = &st, .use_clock = tc.policy == TIER_POLICY_RATIO};
+    walk_ctx w = {.st = &st, .use_clock = tc.policy == TIER_POLICY_RATIO && !plan->sweep};
     pending_run(&st, w.use_clock);
     int cycles = 0;
     while (!st.stop && cycles < MAX_CYCLES_PER_STEP) {
@@ -533,8 +556,14 @@ static uint64_t walk(const tier_migrate_plan *plan, void *arg)
             cycles++;
             mig.stats.cycles++;
             if (w.use_clock) relax_filter();
+            if (plan->sweep) mig.sweep_wrapped = 1;
         }
         if (tier_now_us() >= st.deadline_us) st.stop = 1;
+        if (mig.sweep_wrapped) break;
+    }
+    if (plan->sweep && mig.sweep_wrapped && mig.npend == 0) {
+        tier_migrate_sweep_done(plan->sweep);
+        mig.sweep = 0;
     }
     return st.moved;
 }

@@ -214,6 +214,71 @@ def test_policy_switch_live():
         wait_share(r, 20.0, timeout=25)
 
 
+def wait_tiers(r, want, timeout=20.0):
+    """Wait until MEMORY TIER of every key in want (key -> tier) matches;
+    raises with the keys still misplaced."""
+    deadline = time.time() + timeout
+    while True:
+        p = r.pipeline(transaction=False)
+        for k in want:
+            p.execute_command("MEMORY", "TIER", k)
+        got = dict(zip(want, (t.decode() for t in p.execute())))
+        bad = {k: got[k] for k in want if got[k] != want[k]}
+        if not bad:
+            return
+        if time.time() > deadline:
+            raise AssertionError("misplaced after %.0fs: %d keys, e.g. %r; %s" % (
+                timeout, len(bad), sorted(bad.items())[:5], tinfo(r)))
+        time.sleep(0.1)
+
+
+def test_threshold_change_moves_existing_values():
+    # A new static threshold (or switching to the threshold policy) must move
+    # the values already stored across it, not only place new ones.
+    with Server(["--memory-alloc-policy", "threshold", "--static-threshold", "1000", "--hz", "50"]) as s:
+        r = s.client()
+        p = r.pipeline(transaction=False)
+        sizes_of = {}
+        for i in range(300):
+            for tag, sz in (("s", 300), ("m", 3000), ("b", 30000)):
+                k = "%s%d" % (tag, i)
+                sizes_of[k] = sz
+                p.set(k, (b"%d:" % i) + b"v" * sz)
+        p.execute()
+        # aggregates whose every block is on one side of each threshold used below
+        r.hset("hm", mapping={"f%d" % j: b"h" * 3000 for j in range(100)})
+        r.rpush("lm", *[b"l" * 3000 for _ in range(100)])
+        sizes_of["hm"] = sizes_of["lm"] = 3000
+        before = {k: r.dump(k) for k in sizes_of}
+
+        def want(thr):
+            return {k: "pmem" if sz >= thr else "dram" for k, sz in sizes_of.items()}
+
+        wait_tiers(r, want(1000), timeout=2)
+        moved0 = int(tinfo(r)["migrated_to_dram_bytes"])
+        assert r.config_set("static-threshold", "10000") is True
+        wait_tiers(r, want(10000))
+        i = tinfo(r)
+        assert int(i["migrated_to_dram_bytes"]) - moved0 >= 300 * 3000 + 2 * 100 * 3000, i
+        # the step stayed within its budget (generous for a loaded machine)
+        assert int(i["tier_migration_max_step_us"]) < 20 * int(i["tier_migration_budget_us"]), i
+        assert r.config_set("static-threshold", "200") is True
+        wait_tiers(r, want(200))
+        # leave the policy, move the threshold meanwhile, come back: a sweep
+        r.config_set("memory-alloc-policy", "only-dram")
+        wait_tiers(r, {k: "dram" for k in sizes_of})
+        r.config_set("static-threshold", "10000")
+        r.config_set("memory-alloc-policy", "threshold")
+        wait_tiers(r, want(10000))
+        # a sweep that is over stays over: nothing moves without a change
+        i = tinfo(r)
+        time.sleep(0.3)
+        j = tinfo(r)
+        assert (i["migrated_to_dram_bytes"], i["migrated_to_pmem_bytes"]) == \
+            (j["migrated_to_dram_bytes"], j["migrated_to_pmem_bytes"]), (i, j)
+        assert {k: r.dump(k) for k in sizes_of} == before
+
+
 def test_pmem_full_overflows_to_dram():
     with Server(["--pmem-size", "16mb", "--memory-alloc-policy", "only-pmem"]) as s:
         r = s.client()

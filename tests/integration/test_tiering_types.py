@@ -294,6 +294,47 @@ def test_placement_and_memory_tier_of_aggregates():
         same(before, snapshot(r, keys))
 
 
+def test_ratio_to_only_dram_then_only_pmem_moves_every_type():
+    # From the ratio policy straight to only-dram: every block of every type
+    # comes back to DRAM while another client keeps writing; then only-pmem
+    # takes them all.  Values never change.
+    with Server(["--dram-pmem-ratio", "1", "4", "--hz", "50"]) as s:
+        r = s.client()
+        keys, _ = load_types(r, seed=11)
+        tt.wait_share(r, 20.0, timeout=20)
+        before = snapshot(r, keys)
+        stop = threading.Event()
+        errors = []
+
+        def writer():
+            w = s.client()
+            n = 0
+            try:
+                while not stop.is_set():
+                    w.set("w%d" % (n % 200), b"w" * (64 << (n % 9)))
+                    w.rpush("wl%d" % (n % 20), b"e" * (100 + n % 3000))
+                    n += 1
+            except Exception as e:  # noqa: BLE001
+                errors.append(e)
+
+        t = threading.Thread(target=writer)
+        t.start()
+        try:
+            for pol, gone, where in (("only-dram", "used_memory_pmem_user", "dram"),
+                                     ("only-pmem", "used_memory_dram_user", "pmem")):
+                assert r.config_set("memory-alloc-policy", pol) is True
+                deadline = time.time() + 25
+                while int(tt.tinfo(r)[gone]) > 0 and time.time() < deadline:
+                    time.sleep(0.1)
+                assert int(tt.tinfo(r)[gone]) == 0, (pol, tt.tinfo(r))
+                assert {tier(r, k) for k in keys} == {where}, {k: tier(r, k) for k in keys if tier(r, k) != where}
+                same(before, snapshot(r, keys))
+        finally:
+            stop.set()
+            t.join()
+        assert not errors, errors
+
+
 def test_big_aggregates_migrate_across_ticks():
     # Each value has far more elements than one 100 us step can even look
     # at: migration must continue inside the value from tick to tick.
