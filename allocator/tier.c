@@ -37,8 +37,16 @@
  *   Every policy reduces to one number, thr_eff: a user block of size n
  *   goes to PMem iff n >= thr_eff.  only-dram (or no PMem tier) is
  *   UINT64_MAX, only-pmem is 0, threshold is the static threshold, ratio is
- *   the controller's output.  The hot path reads it with one relaxed load;
+ *   the controller's output.  The hot path reads it with relaxed loads;
  *   only the main thread writes it (setters, tier_tick).
+ *   Under the ratio policy the split is soft: sizes in [band_lo, band_hi)
+ *   around thr_eff go to PMem with a probability that rises linearly from
+ *   0 to 1 across the band.  With one value size (or a few) a hard split
+ *   can only put all of them on one tier, so the controller would swing
+ *   between the two ends and never hold a share in between; the ramp makes
+ *   the share a continuous function of the threshold.  A realloc that stays
+ *   in the band keeps its tier (no coin toss per growth step).  The other
+ *   policies have an empty band: exactly n >= threshold.
  *
  * Accounting
  *   Relaxed atomics: the main thread and the journal writer both allocate.
@@ -114,6 +122,10 @@ static int pmem_open;
 
 /* user size >= thr_eff goes to PMem; written by the main thread only */
 static _Atomic uint64_t thr_eff = UINT64_MAX;
+/* the soft band (see Placement); band_lo == band_hi == thr_eff outside ratio */
+static _Atomic uint64_t band_lo = UINT64_MAX, band_hi = UINT64_MAX;
+/* per thread, so the coin needs no lock; any odd seed works for xorshift */
+static _Thread_local uint64_t place_rng = 0x9E3779B97F4A7C15ull;
 
 /* ---- configuration and controller (main thread) ------------------------- */
 
@@ -313,9 +325,32 @@ static inline void pmem_free_user_sized(void *p, size_t sz)
 
 static void pmem_free_user(void *p) { pmem_free_user_sized(p, pmem_raw_usable(p)); }
 
+/* 1: PMem, 0: DRAM, -1: inside the ratio policy's band */
+static inline int placement(size_t n)
+{
+    if ((uint64_t)n >= atomic_load_explicit(&band_hi, memory_order_relaxed)) return 1;
+    if ((uint64_t)n < atomic_load_explicit(&band_lo, memory_order_relaxed)) return 0;
+    return -1;
+}
+
+static int band_coin(size_t n)
+{
+    uint64_t lo = atomic_load_explicit(&band_lo, memory_order_relaxed);
+    uint64_t hi = atomic_load_explicit(&band_hi, memory_order_relaxed);
+    if (hi <= lo || (uint64_t)n < lo) return (uint64_t)n >= hi;   /* moved meanwhile */
+    uint64_t x = place_rng;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    place_rng = x;
+    /* P(PMem) = (n - lo) / (hi - lo), by a multiply-shift instead of a modulo */
+    return (uint64_t)(((unsigned __int128)x * (hi - lo)) >> 64) < (uint64_t)n - lo;
+}
+
 static inline int wants_pmem(size_t n)
 {
-    return (uint64_t)n >= atomic_load_explicit(&thr_eff, memory_order_relaxed);
+    int w = placement(n);
+    return w >= 0 ? w : band_coin(n);
 }
 
 static void note_overflow(void *q)
@@ -355,7 +390,8 @@ static void *user_realloc(void *p, size_t n)
     if (!p) return user_alloc(n);
     if (n == 0) n = 1;
     tier_id cur = tier_of(p);
-    int to_pmem = wants_pmem(n);
+    int to_pmem = placement(n);
+    if (to_pmem < 0) to_pmem = cur == TIER_PMEM;   /* in the band: stay */
 
     if (cur == TIER_DRAM) {
         if (to_pmem) {
@@ -481,7 +517,7 @@ size_t tier_usable_size(const void *p)
     return tier_of(p) == TIER_DRAM ? sallocx((void *)p, 0) : pmem_raw_usable(p);
 }
 
-int tier_places_on_dram(size_t n) { return !wants_pmem(n); }
+int tier_places_on_dram(size_t n) { return placement(n) == 0; }
 
 /* ---- names ---------------------------------------------------------------- */
 
@@ -572,7 +608,15 @@ static void apply_policy(void)
      * fixed threshold only a change of it can misplace values wholesale. */
     if (applied_policy == TIER_POLICY_THRESHOLD && (was != TIER_POLICY_THRESHOLD || old != t))
         sweep_gen++;
+    uint64_t lo = t, hi = t;
+    if (applied_policy == TIER_POLICY_RATIO) {
+        /* [3/4 t, 4/3 t): symmetric in log size, about 0.58 e-folds wide */
+        lo = t - t / 4;
+        hi = t > UINT64_MAX / 2 ? UINT64_MAX : t + t / 3;
+    }
     atomic_store_explicit(&thr_eff, t, memory_order_relaxed);
+    atomic_store_explicit(&band_lo, lo, memory_order_relaxed);
+    atomic_store_explicit(&band_hi, hi, memory_order_relaxed);
 }
 
 static void restart_controller(void)
@@ -915,14 +959,16 @@ int tier_migrate_plan_get(tier_migrate_plan *plan)
         uint64_t room = pmem_free_room();
         plan->from = TIER_DRAM;
         plan->to = TIER_PMEM;
-        plan->min_size = dyn_thr > SIZE_MAX ? SIZE_MAX : (size_t)dyn_thr;
+        uint64_t lo = atomic_load_explicit(&band_lo, memory_order_relaxed);
+        plan->min_size = lo > SIZE_MAX ? SIZE_MAX : (size_t)lo;
         plan->want_bytes = want < room ? want : room;
     } else {
         /* Too little on DRAM: bring back what the policy would keep there. */
-        if (dyn_thr == 0) return 0;
+        uint64_t hi = atomic_load_explicit(&band_hi, memory_order_relaxed);
+        if (hi == 0) return 0;
         plan->from = TIER_PMEM;
         plan->to = TIER_DRAM;
-        plan->max_size = dyn_thr - 1 > SIZE_MAX ? SIZE_MAX : (size_t)(dyn_thr - 1);
+        plan->max_size = hi - 1 > SIZE_MAX ? SIZE_MAX : (size_t)(hi - 1);
         plan->want_bytes = want;
     }
     return plan->want_bytes > 0;

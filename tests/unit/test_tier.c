@@ -436,6 +436,44 @@ static void test_tick_moves_threshold(void **state)
     assert_back_to_base();
 }
 
+/* One value size only (a cache of 4 KiB pages, a benchmark's -d): a hard
+ * threshold can put all of them on one tier or all on the other, never a
+ * share in between.  Overwrites under the ratio policy, the controller
+ * ticking, and no migration: the share must still settle on the target. */
+static void test_ratio_holds_with_one_value_size(void **state)
+{
+    open_emulated(256 << 20, TIER_POLICY_RATIO, 0);
+    static const long parts[][2] = {{1, 1}, {1, 4}, {3, 1}};
+    enum { N = 4000, SZ = 4096, PER_TICK = 400 };
+    static void *v[N];
+    for (int i = 0; i < N; i++) v[i] = tier_malloc(SZ);
+    uint64_t now = 1000, rng = 12345;
+    for (unsigned k = 0; k < sizeof(parts) / sizeof(parts[0]); k++) {
+        assert_int_equal(tier_set_ratio(parts[k][0], parts[k][1], err, sizeof(err)), TIER_OK);
+        double target = (double)parts[k][0] / (double)(parts[k][0] + parts[k][1]);
+        double worst = 0;
+        for (int tick = 0; tick < 400; tick++) {
+            for (int j = 0; j < PER_TICK; j++) {   /* 10% of the values rewritten per tick */
+                rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+                int i = (int)((rng >> 33) % N);
+                tier_free(v[i]);
+                v[i] = tier_malloc(SZ);
+            }
+            tier_tick(now += 100);
+            if (tick >= 300) {   /* the last 10 s: settled, and staying there */
+                tier_info in;
+                tier_get_info(&in);
+                double e = fabs(in.dram_share - target);
+                if (e > worst) worst = e;
+            }
+        }
+        if (worst > 0.02) fprintf(stderr, "target %.2f: worst error %.3f\n", target, worst);
+        assert_true(worst <= 0.02);
+    }
+    for (int i = 0; i < N; i++) tier_free(v[i]);
+    assert_back_to_base();
+}
+
 /* The server's side of migration, modelled by an array of values. */
 typedef struct keyspace {
     void **v;
@@ -508,13 +546,14 @@ static void test_move_and_migrate(void **state)
     assert_int_equal(tier_migrate(300, walk_and_move, &ks), 0);
 
     /* Ratio policy pinned at its lower bound with too much on DRAM:
-     * migration to PMem of values at or above the threshold. */
+     * migration to PMem of values the policy may place there, i.e. from
+     * the low edge of its soft band (3/4 of the threshold) up. */
     assert_int_equal(tier_set_threshold_bounds(1000, 1000, err, sizeof(err)), TIER_OK);
     assert_int_equal(tier_set_policy(TIER_POLICY_RATIO, err, sizeof(err)), TIER_OK);
     assert_int_equal(tier_migrate_plan_get(&plan), 1);
     assert_int_equal(plan.from, TIER_DRAM);
     assert_int_equal(plan.to, TIER_PMEM);
-    assert_int_equal(plan.min_size, 1000);
+    assert_int_equal(plan.min_size, 750);
     for (int step = 0; step < 100 && tier_migrate(300, walk_and_move, &ks) > 0; step++) {
     }
     tier_info in;
@@ -753,6 +792,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_init_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pmem_full_overflows_to_dram, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tick_moves_threshold, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ratio_holds_with_one_value_size, setup, teardown),
         cmocka_unit_test_setup_teardown(test_move_and_migrate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fork_sees_frozen_emulated_pmem, setup, teardown),
         cmocka_unit_test_setup_teardown(test_maxmemory, setup, teardown),
