@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "blocked.h"
+#include "cfg.h"
 #include "cmd.h"
 #include "log.h"
 #include "server.h"
@@ -273,6 +274,14 @@ void conn_accept_unix(ev_loop *l, int fd, void *priv, int mask)
     (void)l; (void)priv; (void)mask;
     accept_loop(fd, CF_UNIX);
 }
+
+static const cfg_entry conn_configs[] = {
+    /* microseconds the event loop polls after a busy iteration before it
+     * sleeps; see ev.h */
+    {.name = "busy-poll-us", .type = CFG_INT, .ptr = &ev_busy_poll_us, .min = 0, .max = 100000, .defval = "10"},
+};
+
+void conn_register_configs(void) { cfg_register(conn_configs, sizeof(conn_configs) / sizeof(conn_configs[0])); }
 
 /* ---- input -------------------------------------------------------------- */
 

@@ -34,7 +34,10 @@ struct ev_loop {
     ev_sleep_fn *before_sleep, *after_sleep;
     int stop;
     uint64_t iteration;
+    int busy;                /* the last wait returned events */
 };
+
+int ev_busy_poll_us;
 
 ev_loop *ev_create(int setsize)
 {
@@ -170,7 +173,20 @@ int ev_process(ev_loop *l, int max_ms)
         if (timeout < 0 || ms < timeout) timeout = ms;
     }
     if (l->before_sleep) l->before_sleep(l);
-    int n = epoll_wait(l->epfd, l->fired, l->setsize, timeout);
+    int n;
+    if (l->busy && ev_busy_poll_us > 0 && timeout != 0) {
+        /* Under load the next event is usually microseconds away; blocking
+         * would make its sender pay for waking this thread (and on a VM an
+         * idle vCPU is slow to wake).  Poll for a short while first.  The
+         * timeout is not shortened: timers may run up to the poll time late. */
+        uint64_t until = util_monotonic_us() + (uint64_t)ev_busy_poll_us;
+        do n = epoll_wait(l->epfd, l->fired, l->setsize, 0);
+        while (n == 0 && util_monotonic_us() < until);
+        if (n == 0) n = epoll_wait(l->epfd, l->fired, l->setsize, timeout);
+    } else {
+        n = epoll_wait(l->epfd, l->fired, l->setsize, timeout);
+    }
+    l->busy = n > 0;
     if (l->after_sleep) l->after_sleep(l);
     for (int i = 0; i < n; i++) {
         int fd = l->fired[i].data.fd;
