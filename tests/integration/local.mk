@@ -28,3 +28,4 @@ EXTRA_DIST += tests/integration/resp.py
 INTEGRATION_TESTS += tests/integration/test_snapshotter.py
 INTEGRATION_TESTS += tests/integration/test_tiering_types.py
 INTEGRATION_TESTS += tests/integration/test_replay_equal.py
+INTEGRATION_TESTS += tests/integration/test_event_loop.py
