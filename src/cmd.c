@@ -36,7 +36,14 @@ static cmd cmd_table[] = {
 #define NCMDS (sizeof(cmd_table) / sizeof(cmd_table[0]))
 #define LOOKUP_SIZE 1024
 
-static cmd *lookup[LOOKUP_SIZE];
+/* A slot keeps the name's length and hash so a probe rarely touches the
+ * name itself. */
+typedef struct lookup_slot {
+    cmd *c;
+    uint32_t len;
+    uint32_t hash;
+} lookup_slot;
+static lookup_slot lookup[LOOKUP_SIZE];
 
 int (*cmd_intercept)(client *c, cmd *cm);
 void (*cmd_after)(client *c, cmd *cm, uint64_t dirty_before, int64_t start_us, int64_t dur_us);
@@ -45,10 +52,14 @@ void (*cmd_after_durability)(client *c, cmd *cm);
 int cmd_depth;
 void (*cmd_monitor_feed)(client *c);
 
+/* ASCII case folding: command names are ASCII, and this is what tolower()
+ * does in the C locale without a call per byte. */
+static inline unsigned char fold(unsigned char ch) { return (unsigned char)(ch - 'A') < 26 ? ch + 32 : ch; }
+
 static uint64_t name_hash(const char *p, size_t len)
 {
     uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++) h = (h ^ (uint8_t)tolower((unsigned char)p[i])) * 1099511628211ULL;
+    for (size_t i = 0; i < len; i++) h = (h ^ fold((unsigned char)p[i])) * 1099511628211ULL;
     return h;
 }
 
@@ -57,19 +68,30 @@ void cmd_init(void)
     tdb_assert(NCMDS * 2 < LOOKUP_SIZE);
     for (size_t i = 0; i < NCMDS; i++) {
         cmd *c = &cmd_table[i];
-        uint64_t h = name_hash(c->name, strlen(c->name)) & (LOOKUP_SIZE - 1);
-        while (lookup[h]) h = (h + 1) & (LOOKUP_SIZE - 1);
-        lookup[h] = c;
+        size_t len = strlen(c->name);
+        uint64_t full = name_hash(c->name, len);
+        uint64_t h = full & (LOOKUP_SIZE - 1);
+        while (lookup[h].c) h = (h + 1) & (LOOKUP_SIZE - 1);
+        lookup[h].c = c;
+        lookup[h].len = (uint32_t)len;
+        lookup[h].hash = (uint32_t)(full >> 32);
     }
 }
 
 cmd *cmd_lookup(const char *name, size_t len)
 {
     if (len > 32) return NULL;
-    uint64_t h = name_hash(name, len) & (LOOKUP_SIZE - 1);
-    while (lookup[h]) {
-        cmd *c = lookup[h];
-        if (strlen(c->name) == len && strncasecmp(c->name, name, len) == 0) return c;
+    uint64_t full = name_hash(name, len);
+    uint32_t tag = (uint32_t)(full >> 32);
+    uint64_t h = full & (LOOKUP_SIZE - 1);
+    while (lookup[h].c) {
+        const lookup_slot *s = &lookup[h];
+        if (s->hash == tag && s->len == len) {
+            const char *n = s->c->name;
+            size_t i = 0;
+            while (i < len && fold((unsigned char)n[i]) == fold((unsigned char)name[i])) i++;
+            if (i == len) return s->c;
+        }
         h = (h + 1) & (LOOKUP_SIZE - 1);
     }
     return NULL;
@@ -121,12 +143,13 @@ static int is_pubsub_allowed(const cmd *cm)
     return ((cm->flags & CMD_PUBSUB) && strstr(cm->name, "subscribe")) || !strcmp(cm->name, "ping") || !strcmp(cm->name, "quit") || !strcmp(cm->name, "reset");
 }
 
-void cmd_exec(client *c, cmd *cm)
+/* start: a clock reading taken just before (the dispatcher's, shared with
+ * the client's last-interaction time). */
+static void exec_at(client *c, cmd *cm, int64_t start)
 {
     uint64_t dirty_before = server.dirty;
     uint64_t server_dirty_before = fx_server_dirty;   /* expiries it triggers are not its own change */
     uint64_t errs_before = server.stat_errors;
-    int64_t start = util_ustime();
     db_now_ms = start / 1000;      /* one clock read per command, not two */
     c->lastcmd = cm;
     c->lastsub[0] = '\0';
@@ -154,8 +177,12 @@ void cmd_exec(client *c, cmd *cm)
     if (cmd_depth == 0 && cmd_after_durability) cmd_after_durability(c, cm);
 }
 
+void cmd_exec(client *c, cmd *cm) { exec_at(c, cm, util_ustime()); }
+
 void cmd_call(client *c)
 {
+    int64_t now = util_ustime();
+    c->last_interaction = now / 1000;
     cmd *cm = cmd_lookup(c->argv[0].p, c->argv[0].len);
     c->cmd = cm;
     if (!cm) {
@@ -204,7 +231,7 @@ void cmd_call(client *c)
         reply_error(c, "OOM command not allowed when used memory > 'maxmemory'.");
         return;
     }
-    cmd_exec(c, cm);
+    exec_at(c, cm, now);
 }
 
 kv *cmd_lookup_type(client *c, const arg *k, int type, int *wrong)

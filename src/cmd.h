@@ -91,8 +91,8 @@ cmd *cmd_at(size_t i);
 int cmd_get_keys(const cmd *c, int argc, const arg *argv, int *keys, int max);
 void cmd_reset_stats(void);
 
-/* Dispatch one parsed command of client c (argv set): checks, then
- * cmd_exec. */
+/* Dispatch one parsed command of client c (argv set): stamps
+ * c->last_interaction, checks, then runs it as cmd_exec does. */
 void cmd_call(client *c);
 /* Run the handler with timing, stats, slowlog and the after-hooks (used by
  * cmd_call and by EXEC for queued commands). */

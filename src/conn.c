@@ -27,9 +27,9 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include <fcntl.h>
 
 #include "blocked.h"
+#include "cfg.h"
 #include "cmd.h"
 #include "log.h"
 #include "server.h"
@@ -225,8 +225,6 @@ static void accept_common(int fd, int flags, const struct sockaddr_storage *sa)
                "from the outside.\r\n");
         return;
     }
-    int fl = fcntl(fd, F_GETFL);
-    fcntl(fd, F_SETFL, fl | O_NONBLOCK);
     if (!(flags & CF_UNIX)) {
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -254,7 +252,8 @@ static void accept_loop(int lfd, int flags)
     for (int i = 0; i < 1000; i++) {
         struct sockaddr_storage sa;
         socklen_t sl = sizeof(sa);
-        int fd = accept4(lfd, (struct sockaddr *)&sa, &sl, SOCK_CLOEXEC);
+        /* non-blocking from the start: no fcntl round trip per connection */
+        int fd = accept4(lfd, (struct sockaddr *)&sa, &sl, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
                 log_msg(LOG_WARNING, "Accepting client connection: %s", strerror(errno));
@@ -275,6 +274,14 @@ void conn_accept_unix(ev_loop *l, int fd, void *priv, int mask)
     (void)l; (void)priv; (void)mask;
     accept_loop(fd, CF_UNIX);
 }
+
+static const cfg_entry conn_configs[] = {
+    /* microseconds the event loop polls after a busy iteration before it
+     * sleeps; see ev.h */
+    {.name = "busy-poll-us", .type = CFG_INT, .ptr = &ev_busy_poll_us, .min = 0, .max = 100000, .defval = "10"},
+};
+
+void conn_register_configs(void) { cfg_register(conn_configs, sizeof(conn_configs) / sizeof(conn_configs[0])); }
 
 /* ---- input -------------------------------------------------------------- */
 
@@ -348,7 +355,6 @@ void conn_process_input(client *c)
             c->argv[i].len = c->parser.spans[i].len;
         }
         c->argc = argc;
-        c->last_interaction = util_mstime();
         conn_current = c;
         c->flags |= CF_PROTECTED;
         cmd_call(c);
@@ -771,7 +777,8 @@ static int write_client(client *c)
             if (!c->reply) break;
             continue;
         }
-        ssize_t w = writev(c->fd, iov, n);
+        /* the usual case is one span: write() spares the kernel the iovec copy */
+        ssize_t w = n == 1 ? write(c->fd, iov[0].iov_base, iov[0].iov_len) : writev(c->fd, iov, n);
         if (w < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
             log_msg(LOG_VERBOSE, "Error writing to client: %s", strerror(errno));

@@ -124,6 +124,8 @@ void conn_write_pending(void);
 void conn_process_input(client *c);
 /* Reset argv for the next command (frees owned copies). */
 void conn_reset_args(client *c);
+/* Registers the connection configs (busy-poll-us). */
+void conn_register_configs(void);
 /* Kill idle clients (timeout) and enforce buffer limits; from cron. */
 void conn_cron(void);
 /* A "CLIENT LIST" line for c, appended to out (DRAM, caller frees). */

@@ -30,6 +30,16 @@ static int entry_records;     /* records in the entry being built */
 static int entry_start_db;    /* last_db when the entry began */
 static int forget_pending;    /* fx_forget_db() inside an entry */
 
+/* Nobody reads records (durability none): building them is work thrown
+ * away on every write, so they are not built.  Skipping one forgets the
+ * database, so a consumer installed later starts with a SELECT. */
+static inline int idle(void)
+{
+    if (fx_consumer || fx_key_consumer) return 0;
+    last_db = -1;
+    return 1;
+}
+
 /* The current command's rewritten record, if any. */
 static int rewritten, suppressed;
 static char *rw_buf;
@@ -146,6 +156,7 @@ void fx_rewrite(client *c, int argc, const arg *argv)
 {
     (void)c;
     rewritten = 1;
+    if (idle()) return;
     rw_len = 0;
     put_cmd(&rw_buf, &rw_len, &rw_cap, argc, argv);
 }
@@ -168,6 +179,7 @@ static int collect(va_list ap, arg *out, int max)
 
 void fx_rewrite_strs(client *c, ...)
 {
+    if (idle()) { rewritten = 1; return; }
     arg a[16];
     va_list ap;
     va_start(ap, c);
@@ -192,6 +204,7 @@ static void note_keys(int dbid, int argc, const arg *argv, const cmd *cm)
 
 void fx_also(int dbid, int argc, const arg *argv)
 {
+    if (idle()) return;
     int outer = depth == 0;
     if (outer) fx_entry_begin();
     select_db(dbid);
@@ -206,6 +219,7 @@ void fx_also(int dbid, int argc, const arg *argv)
 
 void fx_also_strs(int dbid, ...)
 {
+    if (idle()) return;
     arg a[16];
     va_list ap;
     va_start(ap, dbid);
@@ -232,6 +246,7 @@ void fx_forget_db(void)
 void fx_cmd_end(client *c, const cmd *cm, int changed)
 {
     if (!changed || suppressed || !(cm->flags & CMD_JOURNAL)) return;
+    if (idle()) return;
     int outer = depth == 0;
     if (outer) fx_entry_begin();
     int dbid = c->db ? c->db->id : 0;

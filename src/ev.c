@@ -34,7 +34,20 @@ struct ev_loop {
     ev_sleep_fn *before_sleep, *after_sleep;
     int stop;
     uint64_t iteration;
+    int busy;                /* the last wait returned events */
+    int poll_score;          /* recent busy polls: up when one found events */
+    unsigned poll_probe;
 };
+
+/* Polling pays only when events arrive while the loop polls, i.e. the
+ * senders run on other CPUs.  Each poll that finds events raises the score,
+ * each that runs dry lowers it; at 0 the loop sleeps at once and tries a
+ * poll again only every POLL_PROBE_EVERY busy iterations (a sender sharing
+ * this CPU cannot run while we poll, so polling would only delay it). */
+#define POLL_SCORE_MAX 8
+#define POLL_PROBE_EVERY 64
+
+int ev_busy_poll_us;
 
 ev_loop *ev_create(int setsize)
 {
@@ -44,6 +57,7 @@ ev_loop *ev_create(int setsize)
     l->setsize = setsize;
     l->files = tier_dram_calloc(sizeof(ev_file) * (size_t)setsize);
     l->fired = tier_dram_calloc(sizeof(struct epoll_event) * (size_t)setsize);
+    l->poll_score = POLL_SCORE_MAX / 2;
     return l;
 }
 
@@ -170,7 +184,26 @@ int ev_process(ev_loop *l, int max_ms)
         if (timeout < 0 || ms < timeout) timeout = ms;
     }
     if (l->before_sleep) l->before_sleep(l);
-    int n = epoll_wait(l->epfd, l->fired, l->setsize, timeout);
+    int n;
+    if (l->busy && ev_busy_poll_us > 0 && timeout != 0 &&
+        (l->poll_score > 0 || ++l->poll_probe % POLL_PROBE_EVERY == 0)) {
+        /* Under load the next event is usually microseconds away; blocking
+         * would make its sender pay for waking this thread (and on a VM an
+         * idle vCPU is slow to wake).  Poll for a short while first.  The
+         * timeout is not shortened: timers may run up to the poll time late. */
+        uint64_t until = util_monotonic_us() + (uint64_t)ev_busy_poll_us;
+        do n = epoll_wait(l->epfd, l->fired, l->setsize, 0);
+        while (n == 0 && util_monotonic_us() < until);
+        if (n > 0) {
+            if (l->poll_score < POLL_SCORE_MAX) l->poll_score++;
+        } else {
+            if (l->poll_score > 0) l->poll_score--;
+            n = epoll_wait(l->epfd, l->fired, l->setsize, timeout);
+        }
+    } else {
+        n = epoll_wait(l->epfd, l->fired, l->setsize, timeout);
+    }
+    l->busy = n > 0;
     if (l->after_sleep) l->after_sleep(l);
     for (int i = 0; i < n; i++) {
         int fd = l->fired[i].data.fd;

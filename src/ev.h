@@ -10,6 +10,8 @@
  *     handful, so O(n) scans are fine and said so).
  *   - before_sleep runs once per iteration, after the events are handled and
  *     before the loop blocks again.
+ *   - Busy polling (ev_busy_poll_us): after a busy iteration the loop polls
+ *     briefly before blocking; an idle loop never spins.
  * Not thread-safe; other threads wake the loop by writing an eventfd that is
  * registered as a file event.
  */
@@ -43,5 +45,10 @@ void ev_stop(ev_loop *l);
 void ev_main(ev_loop *l);
 /* One iteration without blocking longer than max_ms (-1 forever). */
 int ev_process(ev_loop *l, int max_ms);
+
+/* After an iteration that handled events, poll without blocking for up to
+ * this many microseconds before sleeping (0: sleep at once).  Trades a
+ * little CPU under load for not making every sender wake the loop. */
+extern int ev_busy_poll_us;
 
 #endif

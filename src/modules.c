@@ -81,4 +81,5 @@ void server_register_modules(void)
     server_add_before_sleep(blk_before_sleep);
     multi_init();
     pubsub_init();
+    conn_register_configs();
 }

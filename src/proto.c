@@ -145,6 +145,22 @@ static size_t find_crlf(const char *buf, size_t pos, size_t len)
     return (size_t)(nl - buf);
 }
 
+/* The usual header number: 1 to 18 digits without a leading zero right
+ * before "\r\n", from buf[i].  Returns the offset past the "\r\n", or 0 to
+ * leave the case (more bytes needed, a sign, a zero, an error) to the general
+ * path, which gives the same answer for everything accepted here. */
+static inline size_t fast_number(const char *buf, size_t i, size_t len, long long *out)
+{
+    if (i >= len) return 0;
+    size_t end = len - i > 18 ? i + 18 : len;
+    if ((unsigned char)(buf[i] - '1') > 8) return 0;
+    long long v = buf[i++] - '0';
+    while (i < end && (unsigned char)(buf[i] - '0') <= 9) v = v * 10 + (buf[i++] - '0');
+    if (i + 1 >= len || buf[i] != '\r' || buf[i + 1] != '\n') return 0;
+    *out = v;
+    return i + 2;
+}
+
 int proto_parse(proto_parser *p, char *buf, size_t len, size_t *start, int *argc, size_t *need)
 {
     *need = 0;
@@ -172,18 +188,23 @@ int proto_parse(proto_parser *p, char *buf, size_t len, size_t *start, int *argc
 
     /* multibulk */
     if (p->mb_total == 0) {
+        long long n;
+        size_t next = fast_number(buf, p->pos + 1, len, &n);
+        if (next) goto have_count;
         size_t cr = find_crlf(buf, p->pos, len);
         if (!cr) {
             if (len - p->pos > PROTO_INLINE_MAX) return fail(p, "Protocol error: too big mbulk count string");
             return PROTO_MORE;
         }
         if (buf[cr + 1] != '\n') return fail(p, "Protocol error: invalid multibulk length");
-        long long n;
-        if (!util_str2ll(buf + p->pos + 1, cr - p->pos - 1, &n) || n > INT_MAX)
+        if (!util_str2ll(buf + p->pos + 1, cr - p->pos - 1, &n))
             return fail(p, "Protocol error: invalid multibulk length");
+        next = cr + 2;
+    have_count:
+        if (n > INT_MAX) return fail(p, "Protocol error: invalid multibulk length");
         if (!p->authenticated && n > 10)
             return fail(p, "Protocol error: unauthenticated multibulk length");
-        p->pos = cr + 2;
+        p->pos = next;
         if (n <= 0) {
             *start = p->pos;
             *argc = 0;
@@ -200,6 +221,10 @@ int proto_parse(proto_parser *p, char *buf, size_t len, size_t *start, int *argc
 
     while (p->mb_done < p->mb_total) {
         if (p->bulk_len == -1) {
+            long long bl;
+            size_t next;
+            if (p->pos < len && buf[p->pos] == '$' && (next = fast_number(buf, p->pos + 1, len, &bl)))
+                goto have_bulk_len;
             size_t cr = find_crlf(buf, p->pos, len);
             if (!cr) {
                 if (len - p->pos > PROTO_INLINE_MAX) return fail(p, "Protocol error: too big bulk count string");
@@ -210,13 +235,19 @@ int proto_parse(proto_parser *p, char *buf, size_t len, size_t *start, int *argc
                 snprintf(m, sizeof(m), "Protocol error: expected '$', got '%c'", buf[p->pos]);
                 return fail(p, m);
             }
-            long long bl;
             if (!util_str2ll(buf + p->pos + 1, cr - p->pos - 1, &bl) || bl < 0 || bl > p->max_bulk)
                 return fail(p, "Protocol error: invalid bulk length");
             if (!p->authenticated && bl > 16384)
                 return fail(p, "Protocol error: unauthenticated bulk length");
             if (buf[cr + 1] != '\n') return fail(p, "Protocol error: invalid bulk length");
-            p->pos = cr + 2;
+            next = cr + 2;
+            goto bulk_len_ok;
+        have_bulk_len:
+            if (bl > p->max_bulk) return fail(p, "Protocol error: invalid bulk length");
+            if (!p->authenticated && bl > 16384)
+                return fail(p, "Protocol error: unauthenticated bulk length");
+        bulk_len_ok:
+            p->pos = next;
             p->bulk_len = bl;
         }
         if (len - p->pos < (size_t)p->bulk_len + 2) {

@@ -30,3 +30,4 @@ INTEGRATION_TESTS += tests/integration/test_tiering_types.py
 INTEGRATION_TESTS += tests/integration/test_replay_equal.py
 EXTRA_DIST += tests/integration/respsock.py
 INTEGRATION_TESTS += tests/integration/test_snapshot_lifecycle.py
+INTEGRATION_TESTS += tests/integration/test_event_loop.py

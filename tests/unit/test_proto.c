@@ -201,6 +201,37 @@ static void test_empty_multibulk_and_need(void **state)
     proto_free(&p);
 }
 
+/* Header numbers: the common form takes a fast path; every other form must
+ * get the general path's answer. */
+static void test_header_numbers(void **state)
+{
+    (void)state;
+    expect_error("*01\r\n", "Protocol error: invalid multibulk length", 1);
+    expect_error("*+1\r\n", "Protocol error: invalid multibulk length", 1);
+    expect_error("*2\rX", "Protocol error: invalid multibulk length", 1);
+    expect_error("*100000000000000000\r\n", "Protocol error: invalid multibulk length", 1);
+    expect_error("*1\r\n$03\r\nabc\r\n", "Protocol error: invalid bulk length", 1);
+    expect_error("*1\r\n$3\rXabc\r\n", "Protocol error: invalid bulk length", 1);
+    expect_error("*1\r\n$999999999999999999\r\n", "Protocol error: invalid bulk length", 1);
+    expect_error("*1\r\n$9999999999999999999\r\n", "Protocol error: invalid bulk length", 1);
+    expect_error("*1\r\n$3x\r\nabc\r\n", "Protocol error: invalid bulk length", 1);
+    expect_error("*1\r\n:3\r\nabc\r\n", "Protocol error: expected '$', got ':'", 1);
+    const char *in = "*3\r\n$0\r\n\r\n$10\r\n0123456789\r\n$1\r\nx\r\n";
+    size_t len = strlen(in);
+    for (size_t a = 0; a <= len; a++) {
+        size_t cuts[1] = {a};
+        parsed out;
+        char err[128] = "";
+        int rc = feed(in, len, cuts, 1, &out, err);
+        assert_int_not_equal(rc, PROTO_ERR);
+        assert_int_equal(out.ncmds, 1);
+        assert_int_equal(out.argc[0], 3);
+        assert_string_equal(out.args[0][0], "");
+        assert_string_equal(out.args[0][1], "0123456789");
+        assert_string_equal(out.args[0][2], "x");
+    }
+}
+
 int main(void)
 {
     tier_init_default();
@@ -210,6 +241,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_limit_boundaries),
         cmocka_unit_test(test_empty_multibulk_and_need),
+        cmocka_unit_test(test_header_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
