@@ -124,6 +124,7 @@ typedef struct tiering_stats {
     uint64_t cycles;             /* full walks of the keyspace */
     uint64_t last_step_us;       /* duration of the last step */
     uint64_t max_step_us;
+    uint64_t max_step_cpu_us;    /* CPU time of the longest step (no preemption) */
 } tiering_stats;
 void tiering_get_stats(tiering_stats *out);
 

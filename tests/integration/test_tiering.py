@@ -141,7 +141,7 @@ def test_ratio_1_4_then_1_1_under_load():
         assert i["dram_share_target_perc"] == "50.00%"
         assert int(i["migrated_to_dram_bytes"]) > 0, i
         # the step never ran much past its budget (generous for a loaded CI box)
-        assert int(i["tier_migration_max_step_us"]) < 20 * int(i["tier_migration_budget_us"]), i
+        assert int(i["tier_migration_max_step_cpu_us"]) < 20 * int(i["tier_migration_budget_us"]), i
         print("  1:1 reached in %.1fs" % took)
         # values are intact after moving
         assert r.strlen("k1") == sizes(2, 1)[1]
@@ -165,7 +165,15 @@ def test_hot_values_come_back_to_dram_first():
             r.get(k)
         # ask for 30 % on DRAM: far fewer bytes than all keys, more than the hot ones
         r.execute_command("CONFIG", "SET", "memory-alloc-policy", "ratio", "dram-pmem-ratio", "3 7")
-        wait_share(r, 30.0, timeout=20)
+        # a hot set is read all along: keep reading it while the share
+        # settles, so a slow (loaded) run does not let it go cold meanwhile
+        deadline, ok = time.time() + 30, 0
+        while ok < 3:
+            for k in hot:
+                r.get(k)
+            ok = ok + 1 if abs(share(r) - 30.0) <= 2.0 else 0
+            assert time.time() < deadline, tinfo(r)
+            time.sleep(0.2)
         on_dram = lambda keys: sum(r.execute_command("MEMORY", "TIER", k) == b"dram" for k in keys)
         cold = ["h%d" % i for i in range(600) if i % 20]
         assert on_dram(hot) == len(hot), on_dram(hot)
@@ -261,7 +269,7 @@ def test_threshold_change_moves_existing_values():
         i = tinfo(r)
         assert int(i["migrated_to_dram_bytes"]) - moved0 >= 300 * 3000 + 2 * 100 * 3000, i
         # the step stayed within its budget (generous for a loaded machine)
-        assert int(i["tier_migration_max_step_us"]) < 20 * int(i["tier_migration_budget_us"]), i
+        assert int(i["tier_migration_max_step_cpu_us"]) < 20 * int(i["tier_migration_budget_us"]), i
         assert r.config_set("static-threshold", "200") is True
         wait_tiers(r, want(200))
         # leave the policy, move the threshold meanwhile, come back: a sweep
