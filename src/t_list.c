@@ -333,12 +333,14 @@ void cmd_lrange(client *c)
     ql_iter it;
     ql_entry en;
     ql_iter_init(&it, ql, start, 0);
-    bulk_batch *b = tier_dram_malloc(sizeof(*b));
-    b->c = c;
-    b->n = 0;
-    while (n-- && ql_iter_next(&it, &en)) batch_add(b, &en.v);
-    batch_flush(b);
-    tier_dram_free(b);
+    /* on the stack: a 16 KiB heap block is a jemalloc large extent, an
+     * allocation and free per LRANGE that commands on the main thread do
+     * not need */
+    bulk_batch b;
+    b.c = c;
+    b.n = 0;
+    while (n-- && ql_iter_next(&it, &en)) batch_add(&b, &en.v);
+    batch_flush(&b);
 }
 
 /* LINDEX key index */
