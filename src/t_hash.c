@@ -321,22 +321,28 @@ void cmd_hsetnx(client *c)
     reply_ll(c, 1);
 }
 
-/* HGET key field */
-void cmd_hget(client *c)
+/* HGET/HSTRLEN/HEXISTS key field: the field's value.  -1 when a wrong-type
+ * error was replied, 0 when the key or the field is missing, 1 found. */
+static int field_of(client *c, const char **v, size_t *vl, char ib[UTIL_LL_STR_SIZE])
 {
     int wrong;
     kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_HASH, &wrong);
-    if (wrong) return;
+    if (wrong) return -1;
+    if (!e) return 0;
+    hash_ref h = ref_of(e);
+    return hash_get(&h, c->argv[2].p, c->argv[2].len, v, vl, ib);
+}
+
+/* HGET key field */
+void cmd_hget(client *c)
+{
     const char *v;
     size_t vl;
     char ib[UTIL_LL_STR_SIZE];
-    hash_ref h;
-    if (e) h = ref_of(e);
-    if (!e || !hash_get(&h, c->argv[2].p, c->argv[2].len, &v, &vl, ib)) {
-        reply_null(c);
-        return;
-    }
-    reply_bulk(c, v, vl);
+    int found = field_of(c, &v, &vl, ib);
+    if (found < 0) return;
+    if (found) reply_bulk(c, v, vl);
+    else reply_null(c);
 }
 
 /* HMGET key field [field ...] */
@@ -396,30 +402,21 @@ void cmd_hlen(client *c)
 /* HSTRLEN key field */
 void cmd_hstrlen(client *c)
 {
-    int wrong;
-    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_HASH, &wrong);
-    if (wrong) return;
     const char *v;
-    size_t vl = 0;
+    size_t vl;
     char ib[UTIL_LL_STR_SIZE];
-    hash_ref h;
-    if (e) h = ref_of(e);
-    if (e && !hash_get(&h, c->argv[2].p, c->argv[2].len, &v, &vl, ib)) vl = 0;
-    reply_ll(c, (long long)vl);
+    int found = field_of(c, &v, &vl, ib);
+    if (found >= 0) reply_ll(c, found ? (long long)vl : 0);
 }
 
 /* HEXISTS key field */
 void cmd_hexists(client *c)
 {
-    int wrong;
-    kv *e = cmd_lookup_type(c, &c->argv[1], OBJ_HASH, &wrong);
-    if (wrong) return;
     const char *v;
     size_t vl;
     char ib[UTIL_LL_STR_SIZE];
-    hash_ref h;
-    if (e) h = ref_of(e);
-    reply_ll(c, e && hash_get(&h, c->argv[2].p, c->argv[2].len, &v, &vl, ib));
+    int found = field_of(c, &v, &vl, ib);
+    if (found >= 0) reply_ll(c, found);
 }
 
 #define GA_KEYS 1

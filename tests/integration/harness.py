@@ -164,5 +164,15 @@ class Runner:
         sys.exit(1 if self.failed else 0)
 
 
+def raises(fn, text):
+    """fn() must fail with a server error whose text contains `text`."""
+    try:
+        fn()
+    except redis.exceptions.ResponseError as e:
+        assert text in str(e), "%r does not contain %r" % (str(e), text)
+        return
+    raise AssertionError("no error, expected %r" % text)
+
+
 def run(module_globals):
     Runner().run(module_globals)

@@ -9,7 +9,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import redis  # noqa: E402
 
-from harness import Server, run  # noqa: E402
+from harness import Server, raises, run  # noqa: E402
 from resp_compare import Raw, reference  # noqa: E402
 
 SRV = None
@@ -24,15 +24,6 @@ def server():
     r.config_set("hash-max-listpack-entries", "128")
     r.config_set("hash-max-listpack-value", "64")
     return r
-
-
-def raises(fn, text):
-    try:
-        fn()
-    except redis.exceptions.ResponseError as e:
-        assert text in str(e), "%r does not contain %r" % (str(e), text)
-        return
-    raise AssertionError("no error, expected %r" % text)
 
 
 def encoding(r, key):

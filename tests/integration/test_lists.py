@@ -8,7 +8,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import redis  # noqa: E402
 
-from harness import Server, run  # noqa: E402
+from harness import Server, raises, run  # noqa: E402
 from resp_compare import Raw, compare, reference  # noqa: E402
 
 SRV = None
@@ -22,15 +22,6 @@ def server():
     r.flushall()
     r.config_set("list-max-listpack-size", "-2")
     return r
-
-
-def raises(fn, text):
-    try:
-        fn()
-    except redis.exceptions.ResponseError as e:
-        assert text in str(e), "%r does not contain %r" % (str(e), text)
-        return
-    raise AssertionError("no error, expected %r" % text)
 
 
 def test_push_pop():
