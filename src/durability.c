@@ -169,6 +169,7 @@ void durability_start(void)
     o.segment_size = (uint64_t)jnl_cfg.segment_size;
     if (jnl_cfg.truncate_corrupt) o.flags |= JNL_O_TRUNCATE_CORRUPT;
     if (jnl_cfg.test_synced_file) o.flags |= JNL_O_SYNCED_FILE;
+    if (jnl_cfg.preallocate) o.flags |= JNL_O_PREALLOC;
     replay_ctx x;
     memset(&x, 0, sizeof(x));
     x.start_us = util_monotonic_us();

@@ -69,6 +69,19 @@
  *       one is created.
  *   J9  Recovery never skips a bad entry: it either cuts the tail (nothing
  *       valid follows in the newest segment) or stops with JNL_ECORRUPT.
+ *   J10 Preallocation only ever writes zeros at or past seg_len, on the
+ *       writer thread, so it never overwrites an entry; a segment is cut
+ *       back to seg_len (and that made durable) before the next one is
+ *       created, so only the newest segment can end in zeros.
+ *
+ * Why preallocate: an fdatasync that extends a file must also commit the
+ * file system's metadata (size, block allocation); one that overwrites
+ * blocks already written needs only the data.  On ext4 here a 2 KB append +
+ * fdatasync took ~135 us and the same overwrite ~85 us.  So when idle the
+ * writer zero-fills the segment JNL_ZERO_AHEAD past its data, a chunk at a
+ * time, each chunk pushed to the device at once (sync_file_range) so a later
+ * group's fdatasync does not have to flush it.  Recovery reads the zero tail
+ * of the newest segment as unused space and cuts it.
  *
  * Recovery's torn-tail rule: in the newest segment, an entry that is short,
  * fails its CRC or breaks continuity is a torn tail if no valid entry
@@ -105,6 +118,8 @@
 #define JNL_DEFAULT_SEGMENT (64ull * 1024 * 1024)
 #define JNL_DEFAULT_BATCH (1024u * 1024)
 #define JNL_HIST_BUCKETS 320
+#define JNL_ZERO_CHUNK (256u * 1024)        /* one preallocation step */
+#define JNL_ZERO_AHEAD (4ull * 1024 * 1024)  /* how far ahead of the data */
 
 /* ---- little-endian encoding (on-media integers) ------------------------ */
 
@@ -249,6 +264,10 @@ struct jnl {
     unsigned char *map;            /* DAX mapping of the segment, or NULL */
     size_t map_len;
     int pmem_mode;                 /* -1 undecided, 0 write+fdatasync, 1 DAX */
+    uint64_t zeroed_to;            /* J10: [seg_len, zeroed_to) holds zeros */
+    int zero_stop;                 /* preallocation gave up on this segment */
+    unsigned char *zeros;          /* JNL_ZERO_CHUNK zero bytes, or NULL */
+    _Atomic int prealloc;          /* journal-preallocate */
     _Atomic uint64_t test_delay_us;
     _Atomic uint64_t group_delay_us;   /* writer_main's linger */
 };
@@ -418,7 +437,12 @@ static int seg_close(jnl_t *j)
         if (j->io->ftruncate(j->io->ctx, j->seg_fd, (off_t)j->seg_len) < 0 ||
             j->io->fsync(j->io->ctx, j->seg_fd) < 0)
             rc = -1;
+    } else if (j->zeroed_to > j->seg_len) {   /* J10 */
+        if (j->io->ftruncate(j->io->ctx, j->seg_fd, (off_t)j->seg_len) < 0 ||
+            j->io->fsync(j->io->ctx, j->seg_fd) < 0)
+            rc = -1;
     }
+    j->zeroed_to = 0;
     int e = errno;
     j->io->close(j->io->ctx, j->seg_fd);
     j->seg_fd = -1;
@@ -468,6 +492,8 @@ static int seg_create(jnl_t *j, uint64_t first_seq, size_t min_len, const char *
     j->seg_fd = fd;
     j->seg_first = first_seq;
     j->seg_len = JNL_SEG_HDR_SIZE;
+    j->zeroed_to = JNL_SEG_HDR_SIZE;
+    j->zero_stop = 0;
     j->map = map;
     j->map_len = map_len;
     pthread_mutex_lock(&j->mu);
@@ -605,6 +631,42 @@ static int write_group(jnl_t *j, jnl_batch *first, jnl_batch **unsynced)
     return sync_group(j, pending, NULL, synced_off);
 }
 
+/* zero_wanted (internal) -- writer thread: is there preallocation to do? */
+static int zero_wanted(const jnl_t *j)
+{
+    if (!atomic_load_explicit(&j->prealloc, memory_order_relaxed) || j->map || j->seg_fd < 0 ||
+        j->zero_stop || j->stopping || atomic_load(&j->failed))
+        return 0;
+    uint64_t limit = (j->segment_size + JNL_ZERO_CHUNK - 1) / JNL_ZERO_CHUNK * JNL_ZERO_CHUNK;
+    uint64_t want = j->seg_len + JNL_ZERO_AHEAD < limit ? j->seg_len + JNL_ZERO_AHEAD : limit;
+    uint64_t have = j->zeroed_to > j->seg_len ? j->zeroed_to : j->seg_len;
+    return have < want;
+}
+
+/* zero_chunk (internal) -- writer thread, idle: zero-fill up to the next
+ * chunk boundary past the data and push it to the device (J10).  Running
+ * out of space only ends preallocation for this segment (appends still
+ * work, or fail on their own).  Any other error fails the journal: a sync
+ * error reported here might belong to the segment's data pages, and a
+ * later fdatasync on the same file would no longer see it. */
+static void zero_chunk(jnl_t *j)
+{
+    uint64_t start = j->zeroed_to > j->seg_len ? j->zeroed_to : j->seg_len;
+    size_t n = JNL_ZERO_CHUNK - (size_t)(start % JNL_ZERO_CHUNK);
+    ssize_t w = j->io->pwrite(j->io->ctx, j->seg_fd, j->zeros, n, (off_t)start);
+    if (w > 0) j->zeroed_to = start + (uint64_t)w;
+    if (w == (ssize_t)n && j->io->sync_range(j->io->ctx, j->seg_fd, (off_t)start, (off_t)n) == 0) return;
+    char name[JNL_SEG_NAME_LEN + 1];
+    jnl_segment_name(name, sizeof(name), j->seg_first);
+    if (w >= 0 || errno == ENOSPC || errno == EDQUOT) {
+        j->zero_stop = 1;
+        log_msg(LOG_WARNING, "jnl: cannot preallocate journal segment %s: %s; appending to it instead", name,
+                w >= 0 ? "short write" : strerror(errno));
+        return;
+    }
+    fail(j, errno, "preallocating segment %s failed: %s", name, strerror(errno));
+}
+
 static void signal_main(jnl_t *j)
 {
     uint64_t one = 1;
@@ -629,7 +691,13 @@ static void *writer_main(void *arg)
     for (;;) {
         int waited = 0;
         while (!j->q_head && !j->stopping) {
-            pthread_cond_wait(&j->cv, &j->mu);
+            if (zero_wanted(j)) {        /* idle: preallocate (J10) */
+                pthread_mutex_unlock(&j->mu);
+                zero_chunk(j);
+                pthread_mutex_lock(&j->mu);
+            } else {
+                pthread_cond_wait(&j->cv, &j->mu);
+            }
             waited = 1;
         }
         if (!j->q_head) break;
@@ -996,7 +1064,7 @@ static int corrupt(scan *sc, unsigned idx, uint64_t off, uint64_t size, const ch
     return JNL_OK;
 }
 
-static int torn(scan *sc, unsigned idx, uint64_t off, uint64_t size)
+static int torn(scan *sc, unsigned idx, uint64_t off, uint64_t size, int zero)
 {
     char name[JNL_SEG_NAME_LEN + 1];
     jnl_segment_name(name, sizeof(name), sc->segs[idx]);
@@ -1011,9 +1079,14 @@ static int torn(scan *sc, unsigned idx, uint64_t off, uint64_t size)
         if ((rc = sync_dir_path(sc))) return rc;
         sc->nsegs = idx;
     }
-    log_msg(LOG_WARNING, "jnl: torn tail in segment %s/%s: cut %llu bytes at offset %llu (seq %llu on)",
-            sc->dir, name, (unsigned long long)(size - off), (unsigned long long)off,
-            (unsigned long long)sc->expect);
+    if (zero)   /* preallocated space (J10), or a tail whose data never reached the disk */
+        log_msg(LOG_NOTICE, "jnl: segment %s/%s ends at offset %llu (seq %llu on): cut %llu bytes of zeros",
+                sc->dir, name, (unsigned long long)off, (unsigned long long)sc->expect,
+                (unsigned long long)(size - off));
+    else
+        log_msg(LOG_WARNING, "jnl: torn tail in segment %s/%s: cut %llu bytes at offset %llu (seq %llu on)",
+                sc->dir, name, (unsigned long long)(size - off), (unsigned long long)off,
+                (unsigned long long)sc->expect);
     return JNL_OK;
 }
 
@@ -1060,7 +1133,7 @@ static int scan_segment(scan *sc, unsigned idx, int *stop)
          * header-sized newest file can be a torn creation. */
         if (newest && size <= JNL_SEG_HDR_SIZE) {
             *stop = 1;
-            rc = torn(sc, idx, 0, size);
+            rc = torn(sc, idx, 0, size, 0);
         } else {
             *stop = 1;
             rc = corrupt(sc, idx, 0, size, why);
@@ -1111,9 +1184,12 @@ static int scan_segment(scan *sc, unsigned idx, int *stop)
             off += JNL_ENT_HDR_SIZE + len;
             continue;
         }
+        int zero = all_zero(e, rem);
+        if (!newest && zero)
+            break;   /* J10: unused preallocation; the next segment must continue at expect */
         *stop = 1;
-        if (newest && (all_zero(e, rem) || !valid_after(p, off + 1, size, sc->expect - 1, epoch)))
-            rc = torn(sc, idx, off, size);
+        if (newest && (zero || !valid_after(p, off + 1, size, sc->expect - 1, epoch)))
+            rc = torn(sc, idx, off, size, zero);
         else
             rc = corrupt(sc, idx, off, size, why);
         goto out;
@@ -1198,6 +1274,7 @@ int jnl_read(const char *dir, uint64_t after_seq, jnl_entry_fn *cb, void *priv, 
 static void jnl_free(jnl_t *j)
 {
     for (int i = 0; i < JNL_NBATCH; i++) tier_dram_free(j->batches[i].buf);
+    tier_dram_free(j->zeros);
     if (j->efd >= 0) close(j->efd);
     pthread_mutex_destroy(&j->mu);
     pthread_cond_destroy(&j->cv);
@@ -1248,6 +1325,8 @@ int jnl_open(const jnl_options *o, jnl_t **out, jnl_recovery *rep, char *err, si
     j->efd = -1;
     j->seg_fd = -1;
     j->pmem_mode = (o->flags & JNL_O_NO_PMEM) ? 0 : -1;
+    j->zeros = tier_dram_calloc(JNL_ZERO_CHUNK);
+    atomic_store(&j->prealloc, !!(o->flags & JNL_O_PREALLOC));
     pthread_mutex_init(&j->mu, NULL);
     pthread_cond_init(&j->cv, NULL);
     j->segs = sc.segs;
@@ -1365,6 +1444,13 @@ static int apply_group_commit(const cfg_entry *e, const char **err)
     return 0;
 }
 
+static int apply_preallocate(const cfg_entry *e, const char **err)
+{
+    (void)e; (void)err;
+    if (cfg_journal) atomic_store(&cfg_journal->prealloc, !!jnl_cfg.preallocate);
+    return 0;
+}
+
 static const cfg_entry jnl_configs[] = {
     {.name = "durability", .type = CFG_ENUM, .flags = CFG_IMMUTABLE, .ptr = &jnl_cfg.durability,
      .enum_names = durability_names, .defval = "log"},
@@ -1377,6 +1463,8 @@ static const cfg_entry jnl_configs[] = {
      .min = 0, .max = 10000000, .defval = "0", .apply = apply_test_delay},
     {.name = "journal-group-commit-us", .type = CFG_LL, .ptr = &jnl_cfg.group_commit_us,
      .min = 0, .max = 100000, .defval = "50", .apply = apply_group_commit},
+    {.name = "journal-preallocate", .type = CFG_BOOL, .ptr = &jnl_cfg.preallocate, .defval = "yes",
+     .apply = apply_preallocate},
     {.name = "journal-test-synced-file", .type = CFG_BOOL, .flags = CFG_HIDDEN | CFG_IMMUTABLE,
      .ptr = &jnl_cfg.test_synced_file, .defval = "no"},
 };

@@ -102,6 +102,7 @@
 #define JNL_O_TRUNCATE_CORRUPT 0x01  /* on corruption, cut there (and drop later segments) */
 #define JNL_O_SYNCED_FILE 0x02       /* test: write <dir>/synced after every sync */
 #define JNL_O_NO_PMEM 0x04           /* never map segments, always write+fdatasync */
+#define JNL_O_PREALLOC 0x08          /* zero-fill ahead of the data (see jnl.c, J10) */
 
 typedef struct jnl jnl_t;
 struct jnl_io_ops;
@@ -270,6 +271,7 @@ typedef struct jnl_config {
     long long test_delay_us;    /* journal-test-delay-us, hidden; run time too */
     long long group_commit_us;  /* journal-group-commit-us: writer linger when behind */
     int test_synced_file;       /* journal-test-synced-file yes|no, hidden */
+    int preallocate;            /* journal-preallocate yes|no: zero-fill ahead (J10) */
 } jnl_config;
 
 extern jnl_config jnl_cfg;

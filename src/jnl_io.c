@@ -23,6 +23,17 @@ static int px_ftruncate(void *ctx, int fd, off_t len) { (void)ctx; return ftrunc
 static int px_unlink(void *ctx, const char *path) { (void)ctx; return unlink(path); }
 static int px_rename(void *ctx, const char *from, const char *to) { (void)ctx; return rename(from, to); }
 static int px_mkdir(void *ctx, const char *path, mode_t mode) { (void)ctx; return mkdir(path, mode); }
+static ssize_t px_pwrite(void *ctx, int fd, const void *buf, size_t n, off_t off)
+{
+    (void)ctx;
+    return pwrite(fd, buf, n, off);
+}
+static int px_sync_range(void *ctx, int fd, off_t off, off_t len)
+{
+    (void)ctx;
+    return sync_file_range(fd, off, len,
+                           SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+}
 static void *px_mmap(void *ctx, int fd, size_t len)
 {
     (void)ctx;
@@ -46,6 +57,8 @@ const jnl_io_ops jnl_io_posix = {
     .unlink = px_unlink,
     .rename = px_rename,
     .mkdir = px_mkdir,
+    .pwrite = px_pwrite,
+    .sync_range = px_sync_range,
     .mmap = px_mmap,
     .munmap = px_munmap,
     .persist = px_persist,

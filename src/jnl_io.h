@@ -25,6 +25,10 @@ typedef struct jnl_io_ops {
     int (*unlink)(void *ctx, const char *path);
     int (*rename)(void *ctx, const char *from, const char *to);
     int (*mkdir)(void *ctx, const char *path, mode_t mode);
+    /* Preallocation: zero-fill ahead of the data and push it to the device
+     * (sync_file_range WAIT_BEFORE|WRITE|WAIT_AFTER on the range). */
+    ssize_t (*pwrite)(void *ctx, int fd, const void *buf, size_t n, off_t off);
+    int (*sync_range)(void *ctx, int fd, off_t off, off_t len);
     /* DAX path: map a segment read-write shared, persist a range of it. */
     void *(*mmap)(void *ctx, int fd, size_t len);
     int (*munmap)(void *ctx, void *addr, size_t len);

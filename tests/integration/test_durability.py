@@ -51,6 +51,43 @@ def test_replies_in_order_behind_held_write():
         assert cf.readline() == b"$-1\r\n"
 
 
+def journal_segments(s):
+    d = os.path.join(s.dir, "journal")
+    return sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".jnl"))
+
+
+def test_preallocation_follows_config_and_is_cut_on_restart():
+    with Server() as s:
+        r = s.client()
+        for i in range(200):
+            r.set("k%d" % i, "v" * 100)
+        seg = journal_segments(s)[-1]
+        deadline = time.time() + 10
+        while os.path.getsize(seg) < 4 << 20 and time.time() < deadline:
+            time.sleep(0.01)
+        assert os.path.getsize(seg) >= 4 << 20, "the idle writer did not zero-fill ahead"
+        assert r.config_get("journal-preallocate") == {"journal-preallocate": "yes"}
+        s.kill()
+        s.args = list(s.args) + ["--journal-preallocate", "no"]
+        s.start()
+        r = s.client()
+        assert r.dbsize() == 200
+        # the crashed segment was cut back to its entries (the zeros are not data)
+        assert os.path.getsize(seg) < 200 * 200
+        assert "bytes of zeros" in s.read_log()
+        for i in range(200):
+            r.set("n%d" % i, "v" * 100)
+        time.sleep(0.2)
+        newest = journal_segments(s)[-1]
+        assert os.path.getsize(newest) < 200 * 200, "preallocated with journal-preallocate no"
+        r.config_set("journal-preallocate", "yes")       # live
+        r.set("x", "1")
+        deadline = time.time() + 10
+        while os.path.getsize(newest) < 4 << 20 and time.time() < deadline:
+            time.sleep(0.01)
+        assert os.path.getsize(newest) >= 4 << 20
+
+
 def dump(r):
     """Every key of every db with type, value and TTL presence."""
     out = {}

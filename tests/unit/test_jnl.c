@@ -200,6 +200,17 @@ static int f_persist(void *ctx, const void *addr, size_t len, int is_pmem)
     return msync((void *)a, len + ((uintptr_t)addr - a), MS_SYNC);
 }
 
+static int f_pwrite_fail;      /* errno for the preallocation's pwrite, 0 = pass */
+static int f_pwrites;
+
+static ssize_t f_pwrite(void *ctx, int fd, const void *buf, size_t n, off_t off)
+{
+    (void)ctx;
+    f_pwrites++;
+    if (f_pwrite_fail) { errno = f_pwrite_fail; return -1; }
+    return pwrite(fd, buf, n, off);
+}
+
 static jnl_io_ops fault_ops(void)
 {
     memset(&F, 0, sizeof(F));
@@ -208,6 +219,9 @@ static jnl_io_ops fault_ops(void)
     io.fdatasync = f_fdatasync;
     io.is_pmem = f_is_pmem;
     io.persist = f_persist;
+    io.pwrite = f_pwrite;
+    f_pwrite_fail = 0;
+    f_pwrites = 0;
     io.ctx = &F;
     return io;
 }
@@ -703,6 +717,158 @@ static void test_restart_continues(void **state)
     assert_int_equal(jnl_open(&o2, &j, NULL, NULL, 0), JNL_EABORT);
 }
 
+/* Poll until the file at path is at least want bytes (the idle writer
+ * preallocates in the background); fail after 10 s. */
+static void wait_size(const char *path, off_t want)
+{
+    for (int i = 0; i < 10000 && file_size(path) < want; i++) usleep(1000);
+    assert_true(file_size(path) >= want);
+}
+
+/* J10: an idle writer zero-fills ahead of the data; what a crash leaves
+ * (entries, then zeros) recovers every entry; close cuts the zeros. */
+static void test_prealloc_zero_tail(void **state)
+{
+    (void)state;
+    jnl_t *j = open_dir(JNL_O_PREALLOC, NULL, 1 << 20, NULL);
+    char path[300], copy[300], cpath[400];
+    seg_file(path, sizeof(path), 1);
+    for (uint64_t s = 1; s <= 300; s += 30) {     /* appends interleaved with zeroing */
+        append_n(j, s, 30);
+        assert_int_equal(jnl_wait_durable(j, s + 29), JNL_OK);
+    }
+    uint64_t first, len, sseq;
+    jnl_synced_pos(j, &first, &len, &sseq);
+    assert_int_equal(sseq, 300);
+    wait_size(path, 1 << 20);                      /* ahead to the segment's end */
+    assert_int_equal(file_size(path), 1 << 20);    /* and no further */
+
+    unsigned char *p;
+    size_t n = read_file(path, &p);
+    for (size_t i = len; i < n; i++) assert_int_equal(p[i], 0);
+    snprintf(copy, sizeof(copy), "%s.crash", tdir);
+    mkdir(copy, 0755);
+    snprintf(cpath, sizeof(cpath), "%s/00000000000000000001.jnl", copy);
+    write_file(cpath, p, n);
+    free(p);
+    jnl_recovery rep;
+    checker c = {.next = 1};
+    jnl_options o = {.dir = copy, .flags = JNL_O_NO_PMEM, .replay = check_cb, .replay_priv = &c};
+    jnl_t *j2;
+    assert_int_equal(jnl_open(&o, &j2, &rep, NULL, 0), JNL_OK);
+    assert_int_equal(c.count, 300);
+    assert_int_equal(rep.torn_bytes, n - len);
+    assert_int_equal(file_size(cpath), (off_t)len);  /* the zeros are cut */
+    assert_int_equal(jnl_close(j2), JNL_OK);
+    char cmd[500];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", copy);
+    assert_int_equal(system(cmd), 0);
+
+    assert_int_equal(jnl_close(j), JNL_OK);
+    assert_int_equal(file_size(path), (off_t)len);
+    c = (checker){.next = 1};
+    assert_int_equal(jnl_read(tdir, 0, check_cb, &c, &rep, NULL, 0), JNL_OK);
+    assert_int_equal(c.count, 300);
+    assert_int_equal(rep.torn_bytes, 0);
+}
+
+/* Segments roll with preallocation on: each closed segment is cut to its
+ * data before the next exists (J10), and every entry replays. */
+static void test_prealloc_across_rolls(void **state)
+{
+    (void)state;
+    jnl_t *j = open_dir(JNL_O_PREALLOC, NULL, 8192, NULL);
+    for (uint64_t s = 1; s <= 400; s += 40) {
+        append_n(j, s, 40);
+        assert_int_equal(jnl_wait_durable(j, s + 39), JNL_OK);
+        usleep(2000);                             /* let the idle writer zero-fill */
+    }
+    assert_true(count_segments() > 3);
+    assert_int_equal(jnl_close(j), JNL_OK);
+    checker c = {.next = 1};
+    jnl_recovery rep;
+    assert_int_equal(jnl_read(tdir, 0, check_cb, &c, &rep, NULL, 0), JNL_OK);
+    assert_int_equal(c.count, 400);
+    assert_int_equal(rep.torn_bytes, 0);
+}
+
+/* A zero tail in an older segment is unused space only if the next segment
+ * continues the sequence; if entries are missing it is corruption. */
+static void test_zero_tail_in_older_segment(void **state)
+{
+    (void)state;
+    jnl_t *j = open_dir(0, NULL, 4096, NULL);
+    for (uint64_t s = 1; s <= 200; s += 20) {
+        append_n(j, s, 20);
+        assert_int_equal(jnl_wait_durable(j, s + 19), JNL_OK);
+    }
+    assert_int_equal(jnl_close(j), JNL_OK);
+    assert_true(count_segments() >= 3);
+    char path[300];
+    seg_file(path, sizeof(path), 1);
+    off_t sz = file_size(path);
+    assert_int_equal(truncate(path, sz + 5000), 0);   /* zeros after its entries */
+    checker c = {.next = 1};
+    jnl_recovery rep;
+    assert_int_equal(jnl_read(tdir, 0, check_cb, &c, &rep, NULL, 0), JNL_OK);
+    assert_int_equal(c.count, 200);
+
+    /* zero the last entry of segment 1 as well: the next segment no longer continues */
+    unsigned char *p;
+    size_t n = read_file(path, &p);
+    size_t off = JNL_SEG_HDR_SIZE, last = off;
+    while (off + JNL_ENT_HDR_SIZE <= (size_t)sz) {
+        uint32_t l = (uint32_t)(p[off] | (p[off + 1] << 8) | (p[off + 2] << 16));
+        if (off + JNL_ENT_HDR_SIZE + l > (size_t)sz) break;
+        last = off;
+        off += JNL_ENT_HDR_SIZE + l;
+    }
+    memset(p + last, 0, n - last);
+    write_file(path, p, n);
+    free(p);
+    c = (checker){.next = 1};
+    char err[512] = "";
+    assert_int_equal(jnl_read(tdir, 0, check_cb, &c, &rep, err, sizeof(err)), JNL_ECORRUPT);
+    assert_non_null(strstr(err, "does not continue"));
+}
+
+/* No space for preallocation: the journal goes on appending. */
+static void test_prealloc_enospc(void **state)
+{
+    (void)state;
+    jnl_io_ops io = fault_ops();
+    f_pwrite_fail = ENOSPC;
+    jnl_t *j = open_dir(JNL_O_PREALLOC, &io, 1 << 20, NULL);
+    append_n(j, 1, 50);
+    assert_int_equal(jnl_wait_durable(j, 50), JNL_OK);
+    for (int i = 0; i < 100 && f_pwrites == 0; i++) usleep(1000);
+    assert_int_equal(f_pwrites, 1);               /* tried once, then gave up on the segment */
+    append_n(j, 51, 50);
+    assert_int_equal(jnl_wait_durable(j, 100), JNL_OK);
+    assert_int_equal(jnl_state(j), JNL_STATE_OK);
+    assert_int_equal(jnl_close(j), JNL_OK);
+    checker c = {.next = 1};
+    assert_int_equal(jnl_read(tdir, 0, check_cb, &c, NULL, NULL, 0), JNL_OK);
+    assert_int_equal(c.count, 100);
+}
+
+/* A pwrite error other than running out of space fails the journal (the
+ * error might stand for the segment's data pages). */
+static void test_prealloc_eio_is_sticky(void **state)
+{
+    (void)state;
+    jnl_io_ops io = fault_ops();
+    f_pwrite_fail = EIO;
+    jnl_t *j = open_dir(JNL_O_PREALLOC, &io, 1 << 20, NULL);
+    append_n(j, 1, 10);
+    assert_int_equal(jnl_wait_durable(j, 10), JNL_OK);
+    for (int i = 0; i < 1000 && jnl_state(j) == JNL_STATE_OK; i++) usleep(1000);
+    assert_int_equal(jnl_state(j), JNL_STATE_ERROR);
+    uint64_t s;
+    assert_int_equal(jnl_append(j, "x", 1, &s), JNL_ESTATE);
+    jnl_close(j);
+}
+
 static void test_dax_path(void **state)
 {
     (void)state;
@@ -781,6 +947,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_roll_and_trim, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fdatasync_eio_sticky, setup, teardown),
         cmocka_unit_test_setup_teardown(test_enospc_torn_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prealloc_zero_tail, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prealloc_across_rolls, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_zero_tail_in_older_segment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prealloc_enospc, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prealloc_eio_is_sticky, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queued_batches_share_one_sync, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queued_group_across_a_roll, setup, teardown),
