@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tier.h"
@@ -37,6 +38,8 @@ struct ev_loop {
     int busy;                /* the last wait returned events */
     int poll_score;          /* recent busy polls: up when one found events */
     unsigned poll_probe;
+    uint64_t wake_by_us;     /* ev_wake_by for the coming sleep, 0 = none */
+    int no_poll;             /* ev_poll_hint said polling cannot pay */
 };
 
 /* Polling pays only when events arrive while the loop polls, i.e. the
@@ -173,19 +176,40 @@ static int process_timers(ev_loop *l)
     return n;
 }
 
+void ev_poll_hint(ev_loop *l, int worth) { l->no_poll = !worth; }
+
+void ev_wake_by(ev_loop *l, uint64_t deadline_us)
+{
+    if (!l->wake_by_us || deadline_us < l->wake_by_us) l->wake_by_us = deadline_us;
+}
+
+/* wait (internal) -- epoll with a microsecond timeout (-1 = forever):
+ * ev_wake_by deadlines are often well under a millisecond. */
+static int wait_events(ev_loop *l, int64_t timeout_us)
+{
+    if (timeout_us < 0) return epoll_wait(l->epfd, l->fired, l->setsize, -1);
+    struct timespec ts = {.tv_sec = (time_t)(timeout_us / 1000000), .tv_nsec = (long)(timeout_us % 1000000) * 1000};
+    int n = epoll_pwait2(l->epfd, l->fired, l->setsize, &ts, NULL);
+    if (n < 0 && errno == ENOSYS)   /* kernels before 5.11 */
+        n = epoll_wait(l->epfd, l->fired, l->setsize, (int)((timeout_us + 999) / 1000));
+    return n;
+}
+
 int ev_process(ev_loop *l, int max_ms)
 {
-    int timeout = max_ms;
-    if (l->timers) {
-        uint64_t now = util_monotonic_us(), nearest = UINT64_MAX;
+    /* before_sleep first: it may ask (ev_wake_by) for an earlier wake-up */
+    if (l->before_sleep) l->before_sleep(l);
+    int64_t timeout = max_ms < 0 ? -1 : (int64_t)max_ms * 1000;
+    if (l->timers || l->wake_by_us) {
+        uint64_t now = util_monotonic_us(), nearest = l->wake_by_us ? l->wake_by_us : UINT64_MAX;
         for (ev_timer *t = l->timers; t; t = t->next)
             if (t->when_us < nearest) nearest = t->when_us;
-        int ms = nearest <= now ? 0 : (int)((nearest - now + 999) / 1000);
-        if (timeout < 0 || ms < timeout) timeout = ms;
+        int64_t us = nearest <= now ? 0 : (int64_t)(nearest - now);
+        if (timeout < 0 || us < timeout) timeout = us;
+        l->wake_by_us = 0;
     }
-    if (l->before_sleep) l->before_sleep(l);
     int n;
-    if (l->busy && ev_busy_poll_us > 0 && timeout != 0 &&
+    if (l->busy && !l->no_poll && ev_busy_poll_us > 0 && timeout != 0 &&
         (l->poll_score > 0 || ++l->poll_probe % POLL_PROBE_EVERY == 0)) {
         /* Under load the next event is usually microseconds away; blocking
          * would make its sender pay for waking this thread (and on a VM an
@@ -198,12 +222,13 @@ int ev_process(ev_loop *l, int max_ms)
             if (l->poll_score < POLL_SCORE_MAX) l->poll_score++;
         } else {
             if (l->poll_score > 0) l->poll_score--;
-            n = epoll_wait(l->epfd, l->fired, l->setsize, timeout);
+            n = wait_events(l, timeout);
         }
     } else {
-        n = epoll_wait(l->epfd, l->fired, l->setsize, timeout);
+        n = wait_events(l, timeout);
     }
     l->busy = n > 0;
+    l->no_poll = 0;
     if (l->after_sleep) l->after_sleep(l);
     for (int i = 0; i < n; i++) {
         int fd = l->fired[i].data.fd;

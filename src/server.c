@@ -331,13 +331,18 @@ void server_add_cron(void (*fn)(void)) { if (ncron_hooks < MAX_HOOKS) cron_hooks
 
 static void before_sleep(ev_loop *l)
 {
-    (void)l;
     /* A signal landing after the hooks ran must wait for the next round:
      * the shutdown hook (the final save) has to see it before we stop. */
     int stop = server.shutdown_asap;
     for (int i = 0; i < nsleep_hooks; i++) sleep_hooks[i]();
     conn_write_pending();
     conn_free_pending();
+    /* Busy polling pays when clients just got replies and will answer at
+     * once; an iteration whose replies are all held for the journal sent
+     * nothing, and its clients cannot write again before the sync. */
+    static uint64_t out_before;
+    ev_poll_hint(l, conn_stat_net_out != out_before);
+    out_before = conn_stat_net_out;
     if (stop && server.shutdown_asap) ev_stop(server.loop);
 }
 
