@@ -325,12 +325,26 @@ int rdb_fail(rdb_reader *r, const char *fmt, ...)
     return -1;
 }
 
-static int need(rdb_reader *r, size_t n)
+void rdb_reader_reuse(rdb_reader *r) { r->reuse = 1; }
+
+void rdb_reader_release(rdb_reader *r)
+{
+    if (r->scratch) tier_dram_free(r->scratch);
+    r->scratch = NULL;
+    r->scratch_cap = 0;
+    r->scratch_lent = 0;
+}
+
+static int need_fail(rdb_reader *r, size_t n)
 {
     if (r->failed) return -1;
-    if (r->len - r->pos < n)
-        return rdb_fail(r, "unexpected end of data (truncated file?): need %zu bytes, %zu left", n,
-                        r->len - r->pos);
+    return rdb_fail(r, "unexpected end of data (truncated file?): need %zu bytes, %zu left", n, r->len - r->pos);
+}
+
+/* The readers below run a few times per key: the common case inline. */
+static inline int need(rdb_reader *r, size_t n)
+{
+    if (__builtin_expect(r->failed || r->len - r->pos < n, 0)) return need_fail(r, n);
     return 0;
 }
 
@@ -342,26 +356,21 @@ int rdb_read_raw(rdb_reader *r, void *out, size_t len)
     return 0;
 }
 
-int rdb_read_byte(rdb_reader *r, int *b)
+static inline int read_byte(rdb_reader *r, int *b)
 {
     if (need(r, 1) < 0) return -1;
     *b = r->p[r->pos++];
     return 0;
 }
 
-int rdb_read_len(rdb_reader *r, uint64_t *len, int *is_special)
+int rdb_read_byte(rdb_reader *r, int *b) { return read_byte(r, b); }
+
+static int read_len_slow(rdb_reader *r, int b, size_t at, uint64_t *len, int *is_special)
 {
-    size_t at = r->pos;
-    int b;
-    if (rdb_read_byte(r, &b) < 0) return -1;
-    if (is_special) *is_special = 0;
     switch (b >> 6) {
-    case 0:
-        *len = (uint64_t)(b & 0x3F);
-        return 0;
     case 1: {
         int c;
-        if (rdb_read_byte(r, &c) < 0) return -1;
+        if (read_byte(r, &c) < 0) return -1;
         *len = ((uint64_t)(b & 0x3F) << 8) | (uint64_t)c;
         return 0;
     }
@@ -383,20 +392,66 @@ int rdb_read_len(rdb_reader *r, uint64_t *len, int *is_special)
     }
 }
 
+static inline int read_len(rdb_reader *r, uint64_t *len, int *is_special)
+{
+    size_t at = r->pos;
+    int b;
+    if (read_byte(r, &b) < 0) return -1;
+    if (is_special) *is_special = 0;
+    if (b < 0x40) {
+        *len = (uint64_t)b;
+        return 0;
+    }
+    if (b < 0x80 && r->pos < r->len) {
+        *len = ((uint64_t)(b & 0x3F) << 8) | r->p[r->pos++];
+        return 0;
+    }
+    return read_len_slow(r, b, at, len, is_special);
+}
+
+int rdb_read_len(rdb_reader *r, uint64_t *len, int *is_special) { return read_len(r, len, is_special); }
+
 void rdb_str_free(rdb_str *s)
 {
-    if (s->own) tier_dram_free(s->own);
+    if (s->lender) s->lender->scratch_lent = 0;
+    else if (s->own) tier_dram_free(s->own);
     s->own = NULL;
+    s->lender = NULL;
+}
+
+/* A buffer of n bytes for a decoded string: the reader's scratch buffer if
+ * it reuses one and nobody holds it, else a fresh one. */
+static char *decode_buf(rdb_reader *r, rdb_str *s, size_t n)
+{
+    if (!r->reuse || r->scratch_lent) return tier_dram_malloc(n);
+    if (r->scratch_cap < n) {
+        size_t cap = r->scratch_cap ? r->scratch_cap : 4096;
+        while (cap < n) cap *= 2;
+        if (r->scratch) tier_dram_free(r->scratch);
+        r->scratch = tier_dram_malloc(cap);
+        r->scratch_cap = cap;
+    }
+    r->scratch_lent = 1;
+    s->lender = r;
+    return r->scratch;
 }
 
 int rdb_read_string(rdb_reader *r, rdb_str *s)
 {
     s->own = NULL;
+    s->lender = NULL;
     size_t at = r->pos;
     uint64_t len;
     int special;
-    if (rdb_read_len(r, &len, &special) < 0) return -1;
-    if (special) {
+    if (read_len(r, &len, &special) < 0) return -1;
+    if (__builtin_expect(!special, 1)) {
+        if (need(r, len) < 0) return -1;
+        s->p = (const char *)r->p + r->pos;
+        s->len = len;
+        r->pos += len;
+        return 0;
+    }
+    {
         long long v;
         unsigned char b[4];
         switch (len) {
@@ -414,7 +469,7 @@ int rdb_read_string(rdb_reader *r, rdb_str *s)
             break;
         case RDB_ENC_LZF: {
             uint64_t clen, ulen;
-            if (rdb_read_len(r, &clen, NULL) < 0 || rdb_read_len(r, &ulen, NULL) < 0) return -1;
+            if (read_len(r, &clen, NULL) < 0 || read_len(r, &ulen, NULL) < 0) return -1;
             if (need(r, clen) < 0) return -1;
             /* LZF expands at most ~100x; anything more is a corrupt length */
             if (ulen == 0 || clen == 0 || ulen > clen * 128 + 64 || ulen > UINT_MAX) {
@@ -423,7 +478,7 @@ int rdb_read_string(rdb_reader *r, rdb_str *s)
                                 (unsigned long long)clen, (unsigned long long)ulen);
             }
 #ifdef HAVE_LZF
-            s->own = tier_dram_malloc(ulen + 1);
+            s->own = decode_buf(r, s, ulen + 1);
             unsigned got = lzf_decompress(r->p + r->pos, (unsigned)clen, s->own, (unsigned)ulen);
             if (got != ulen) {
                 rdb_str_free(s);
@@ -448,11 +503,6 @@ int rdb_read_string(rdb_reader *r, rdb_str *s)
         s->p = s->ibuf;
         return 0;
     }
-    if (need(r, len) < 0) return -1;
-    s->p = (const char *)r->p + r->pos;
-    s->len = len;
-    r->pos += len;
-    return 0;
 }
 
 int rdb_read_string_ll(rdb_reader *r, long long *v)
@@ -643,6 +693,7 @@ int rdb_load_mem(const void *p, size_t len, const char *name, db *dbs, int ndbs,
 {
     rdb_reader rr, *r = &rr;
     rdb_reader_init(r, p, len, name);
+    rdb_reader_reuse(r);
     memset(info, 0, sizeof(*info));
     unsigned char hdr[9];
     if (rdb_read_raw(r, hdr, 9) < 0) goto fail;
@@ -659,7 +710,7 @@ int rdb_load_mem(const void *p, size_t len, const char *name, db *dbs, int ndbs,
     for (;;) {
         size_t rec = r->pos;
         int t;
-        if (rdb_read_byte(r, &t) < 0) goto fail;
+        if (read_byte(r, &t) < 0) goto fail;
         if (t == RDB_OP_EOF) break;
         switch (t) {
         case RDB_OP_EXPIRETIME_MS: {
@@ -776,8 +827,10 @@ int rdb_load_mem(const void *p, size_t len, const char *name, db *dbs, int ndbs,
             goto fail;
         }
     }
+    rdb_reader_release(r);
     return 0;
 fail:
+    rdb_reader_release(r);
     snprintf(err, errlen, "%s", r->err);
     return -1;
 }

@@ -165,6 +165,13 @@ typedef struct rdb_reader {
     int version;
     int failed;
     char err[512];           /* "<name>: offset N: reason" */
+    /* One decode buffer lent out to one rdb_str at a time, so that loading
+     * a file does not allocate and free a buffer per LZF string.  Only
+     * after rdb_reader_reuse(); rdb_reader_release() frees it. */
+    int reuse;
+    int scratch_lent;
+    char *scratch;
+    size_t scratch_cap;
 } rdb_reader;
 
 /* A string read from an RDB: p/len point into the input or into own. */
@@ -172,10 +179,15 @@ typedef struct rdb_str {
     const char *p;
     size_t len;
     char *own;               /* tier_dram buffer when decoded; free with rdb_str_free */
+    rdb_reader *lender;      /* own is lender's scratch buffer (valid until rdb_str_free) */
     char ibuf[24];
 } rdb_str;
 
 void rdb_reader_init(rdb_reader *r, const void *p, size_t len, const char *name);
+/* Decode LZF strings into a buffer the reader keeps (while no other string
+ * holds it) instead of a fresh allocation each; needs rdb_reader_release. */
+void rdb_reader_reuse(rdb_reader *r);
+void rdb_reader_release(rdb_reader *r);
 /* Record the first error (printf-style reason) at offset r->pos; returns -1. */
 int rdb_fail(rdb_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int rdb_read_byte(rdb_reader *r, int *b);

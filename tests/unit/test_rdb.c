@@ -107,6 +107,52 @@ static void test_string_encodings(void **state)
     check_string("+1", 2, 1, (const unsigned char *)"\x02" "+1", 3);
 }
 
+/* A loading reader lends its decode buffer to one string at a time: two
+ * LZF strings held together (a key and its value) must both stay intact,
+ * and the buffer is reused once returned. */
+static void test_lzf_scratch_reuse(void **state)
+{
+    (void)state;
+    char a[300], b[300];
+    for (size_t i = 0; i < sizeof(a); i++) {
+        a[i] = (char)('a' + i % 3);
+        b[i] = (char)('x' + i % 2);
+    }
+    rdb_writer w;
+    mem_writer(&w, 1);
+    assert_int_equal(rdb_write_string(&w, a, sizeof(a)), 0);
+    assert_int_equal(rdb_write_string(&w, b, sizeof(b)), 0);
+    assert_int_equal(rdb_write_string(&w, a, 100), 0);
+    rdb_reader r;
+    rdb_reader_init(&r, w.buf, w.len, "t");
+    rdb_reader_reuse(&r);
+    rdb_str s1, s2, s3;
+    assert_int_equal(rdb_read_string(&r, &s1), 0);
+    assert_int_equal(rdb_read_string(&r, &s2), 0);
+#ifdef HAVE_LZF
+    assert_true(s1.lender == &r);       /* the first one borrows the buffer */
+    assert_true(s2.lender == NULL);     /* the second gets its own */
+    assert_true(s1.p != s2.p);
+#endif
+    assert_int_equal(s1.len, sizeof(a));
+    assert_memory_equal(s1.p, a, sizeof(a));
+    assert_int_equal(s2.len, sizeof(b));
+    assert_memory_equal(s2.p, b, sizeof(b));
+    const char *first = s1.p;
+    rdb_str_free(&s1);
+    rdb_str_free(&s2);
+    assert_int_equal(rdb_read_string(&r, &s3), 0);
+#ifdef HAVE_LZF
+    assert_true(s3.p == first);         /* returned, then lent again */
+#endif
+    (void)first;
+    assert_int_equal(s3.len, 100);
+    assert_memory_equal(s3.p, a, 100);
+    rdb_str_free(&s3);
+    rdb_reader_release(&r);
+    rdb_writer_free(&w);
+}
+
 static void test_lzf_round_trip(void **state)
 {
     (void)state;
@@ -577,6 +623,7 @@ int main(void)
         cmocka_unit_test(test_lengths),
         cmocka_unit_test(test_string_encodings),
         cmocka_unit_test(test_lzf_round_trip),
+        cmocka_unit_test(test_lzf_scratch_reuse),
         cmocka_unit_test(test_truncated_and_corrupt),
         cmocka_unit_test(test_file_round_trip),
         cmocka_unit_test(test_dump_payload),
