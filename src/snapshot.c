@@ -753,9 +753,15 @@ uint64_t snapshot_startup_load(void)
      * must not delete keys the journal may still refer to. */
     int paused = db_expire_paused;
     db_expire_paused = 1;
+    /* The cron runs between keys (-LOADING): it must not shrink the keyspace
+     * the file's RESIZEDB sized while it is still nearly empty, or the load
+     * grows it again by doubling and rehashes every key several times.  No
+     * fork child exists yet, so nothing else depends on the policy. */
+    dict_set_resize_policy(0);
     rdb_load_progress = rdb_load_progress_cb;
     int rc = rdb_load_file(server.cfg.dbfilename, server.dbs, server.ndbs, now, &info, err, sizeof(err));
     rdb_load_progress = NULL;
+    dict_set_resize_policy(1);
     db_expire_paused = paused;
     snapshot_loading_end();
     exit_if_shutdown_while_loading();
