@@ -111,11 +111,44 @@ static int write_all(int fd, const unsigned char *p, size_t len)
     return 0;
 }
 
+/* Incremental write-back (sync_every > 0): once a chunk of sync_every
+ * bytes is in the file, wait for the previous chunk's write-back and start
+ * this one's.  Dirty data of the file stays below about two chunks, so the
+ * final fsync is short and other fsyncs on the disk (the journal's) never
+ * queue behind gigabytes at once.  Failures are left to the final fsync. */
+static void writeback(rdb_writer *w)
+{
+    if (w->sync_started > w->sync_done &&
+        sync_file_range(w->fd, (off_t)w->sync_done, (off_t)(w->sync_started - w->sync_done),
+                        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) < 0 &&
+        (errno == ESPIPE || errno == EINVAL || errno == ENOSYS)) {
+        w->sync_every = 0;         /* not a regular file */
+        return;
+    }
+    w->sync_done = w->sync_started;
+    if (sync_file_range(w->fd, (off_t)w->sync_started, (off_t)(w->on_disk - w->sync_started),
+                        SYNC_FILE_RANGE_WRITE) < 0 &&
+        (errno == ESPIPE || errno == EINVAL || errno == ENOSYS)) {
+        w->sync_every = 0;
+        return;
+    }
+    w->sync_started = w->on_disk;
+    w->writebacks++;
+}
+
+static int out(rdb_writer *w, const unsigned char *p, size_t len)
+{
+    if (write_all(w->fd, p, len) < 0) { w->err = errno; return -1; }
+    w->on_disk += len;
+    if (w->sync_every && w->on_disk - w->sync_started >= w->sync_every) writeback(w);
+    return 0;
+}
+
 int rdb_flush(rdb_writer *w)
 {
     if (w->err) { errno = w->err; return -1; }
     if (w->fd < 0 || !w->len) return 0;
-    if (write_all(w->fd, w->buf, w->len) < 0) { w->err = errno; return -1; }
+    if (out(w, w->buf, w->len) < 0) return -1;
     w->len = 0;
     return 0;
 }
@@ -129,8 +162,7 @@ int rdb_write_raw(rdb_writer *w, const void *p, size_t len)
         if (w->fd >= 0) {
             if (rdb_flush(w) < 0) return -1;
             if (len > w->cap) {
-                if (write_all(w->fd, p, len) < 0) { w->err = errno; return -1; }
-                return 0;
+                return out(w, p, len);
             }
         } else {
             size_t nc = w->cap;
@@ -565,6 +597,7 @@ int rdb_save_fd(int fd, db *dbs, int ndbs, const rdb_save_opts *o, uint64_t *key
 {
     rdb_writer w;
     if (rdb_writer_init(&w, fd, o->compress, o->checksum) < 0) return -1;
+    w.sync_every = o->sync_bytes;
     uint64_t keys = 0;
     char magic[16];
     snprintf(magic, sizeof(magic), "REDIS%04d", RDB_VERSION);

@@ -138,6 +138,12 @@ typedef struct rdb_writer {
     int err;                 /* errno of the first failure, sticky */
     unsigned char *scratch;  /* mmap'd compression output */
     size_t scratch_cap;
+    /* incremental write-back of the file (fd mode): every sync_every bytes
+     * (0 = never; the caller fsyncs at the end) */
+    uint64_t sync_every;
+    uint64_t on_disk;        /* bytes handed to write() */
+    uint64_t sync_started, sync_done;   /* write-back started / finished up to */
+    uint64_t writebacks;     /* chunks started (tests) */
 } rdb_writer;
 
 /* fd >= 0: buffered writes to fd; fd < 0: in-memory.  0 / -1 (ENOMEM). */
@@ -225,6 +231,7 @@ typedef struct rdb_save_opts {
     uint64_t seq;            /* tierdb-seq aux field */
     int64_t ctime;           /* seconds; 0 = now */
     uint64_t used_mem;
+    uint64_t sync_bytes;     /* write back every this many bytes (0: only the final fsync) */
     rdb_save_progress_fn *progress;   /* NULL: none */
     void *progress_priv;
 } rdb_save_opts;

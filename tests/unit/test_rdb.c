@@ -153,6 +153,39 @@ static void test_lzf_scratch_reuse(void **state)
     rdb_writer_free(&w);
 }
 
+/* rdb-save-incremental-fsync: a file writer with sync_every starts the
+ * write-back of each chunk as it goes (and waits for the one before), so
+ * little is left for the final fsync; the bytes are unchanged. */
+static void test_incremental_writeback(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/test_rdb_wbXXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    rdb_writer w;
+    assert_int_equal(rdb_writer_init(&w, fd, 0, 1), 0);
+    w.sync_every = 64 * 1024;
+    static unsigned char chunk[10000];
+    for (size_t i = 0; i < sizeof(chunk); i++) chunk[i] = (unsigned char)(i * 7);
+    size_t total = 0;
+    for (int i = 0; i < 300; i++) {            /* 3 MB: more than the 1 MB buffer */
+        assert_int_equal(rdb_write_raw(&w, chunk, sizeof(chunk)), 0);
+        total += sizeof(chunk);
+    }
+    assert_int_equal(rdb_flush(&w), 0);
+    assert_true(w.on_disk == total);
+    assert_true(w.writebacks >= 2);            /* one per 1 MB buffer written out, at most */
+    assert_true(w.sync_done > 0 && w.sync_done <= w.sync_started && w.sync_started <= w.on_disk);
+    assert_true(w.on_disk - w.sync_done <= 2 * 1024 * 1024 + 2 * w.sync_every);
+    rdb_writer_free(&w);
+    assert_true(lseek(fd, 0, SEEK_END) == (off_t)total);
+    unsigned char back[10000];
+    assert_true(pread(fd, back, sizeof(back), (off_t)(total - sizeof(back))) == (ssize_t)sizeof(back));
+    assert_memory_equal(back, chunk, sizeof(back));
+    close(fd);
+    unlink(path);
+}
+
 static void test_lzf_round_trip(void **state)
 {
     (void)state;
@@ -624,6 +657,7 @@ int main(void)
         cmocka_unit_test(test_string_encodings),
         cmocka_unit_test(test_lzf_round_trip),
         cmocka_unit_test(test_lzf_scratch_reuse),
+        cmocka_unit_test(test_incremental_writeback),
         cmocka_unit_test(test_truncated_and_corrupt),
         cmocka_unit_test(test_file_round_trip),
         cmocka_unit_test(test_dump_payload),
