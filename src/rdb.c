@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -721,12 +722,56 @@ int rdb_save_file(const char *path, db *dbs, int ndbs, const rdb_save_opts *o, c
 
 rdb_load_progress_fn *rdb_load_progress;
 
+/* The CRC-64 of a large file is computed on a second thread while the main
+ * thread parses it: it reads only the (read-only) input, and a valid file's
+ * checksum covers everything but its last 8 bytes, so the range is known
+ * before parsing ends.  Files that end elsewhere are checked inline. */
+#define CRC_THREAD_MIN (8u << 20)
+
+typedef struct crc_job {
+    pthread_t tid;
+    const unsigned char *p;
+    size_t len;
+    uint64_t crc;
+    int running;
+} crc_job;
+
+static void *crc_thread(void *arg)
+{
+    crc_job *j = arg;
+    j->crc = rdb_crc64(0, j->p, j->len);
+    return NULL;
+}
+
+static void crc_job_start(crc_job *j, const unsigned char *p, size_t len)
+{
+    memset(j, 0, sizeof(*j));
+    /* rdbchecksum no writes a zero checksum: nothing to check */
+    static const unsigned char zero[8];
+    if (len < CRC_THREAD_MIN || !memcmp(p + len - 8, zero, 8)) return;
+    if (!crc_ready) crc64_init();
+    j->p = p;
+    j->len = len - 8;
+    j->running = pthread_create(&j->tid, NULL, crc_thread, j) == 0;
+}
+
+/* The CRC of p[0..at): the thread's if it covered exactly that range. */
+static uint64_t crc_job_finish(crc_job *j, const unsigned char *p, size_t at)
+{
+    if (!j->running) return rdb_crc64(0, p, at);
+    pthread_join(j->tid, NULL);
+    j->running = 0;
+    return j->len == at ? j->crc : rdb_crc64(0, p, at);
+}
+
 int rdb_load_mem(const void *p, size_t len, const char *name, db *dbs, int ndbs, int64_t now_ms,
                  rdb_load_info *info, char *err, size_t errlen)
 {
     rdb_reader rr, *r = &rr;
     rdb_reader_init(r, p, len, name);
     rdb_reader_reuse(r);
+    crc_job cj;
+    memset(&cj, 0, sizeof(cj));
     memset(info, 0, sizeof(*info));
     unsigned char hdr[9];
     if (rdb_read_raw(r, hdr, 9) < 0) goto fail;
@@ -738,6 +783,7 @@ int rdb_load_mem(const void *p, size_t len, const char *name, db *dbs, int ndbs,
     }
     if (ver < 1 || ver > RDB_VERSION) { r->pos = 5; rdb_fail(r, "unsupported RDB version %d (this build reads 1..%d)", ver, RDB_VERSION); goto fail; }
     r->version = info->version = ver;
+    if (ver >= 5) crc_job_start(&cj, p, len);
     db *cur = &dbs[0];
     int64_t expire = -1;
     for (;;) {
@@ -849,7 +895,7 @@ int rdb_load_mem(const void *p, size_t len, const char *name, db *dbs, int ndbs,
     }
     if (ver >= 5) {
         size_t at = r->pos;
-        uint64_t computed = rdb_crc64(0, p, at);
+        uint64_t computed = crc_job_finish(&cj, p, at);
         unsigned char b[8];
         if (rdb_read_raw(r, b, 8) < 0) goto fail;
         uint64_t stored = get_le(b, 8);
@@ -863,6 +909,7 @@ int rdb_load_mem(const void *p, size_t len, const char *name, db *dbs, int ndbs,
     rdb_reader_release(r);
     return 0;
 fail:
+    if (cj.running) pthread_join(cj.tid, NULL);
     rdb_reader_release(r);
     snprintf(err, errlen, "%s", r->err);
     return -1;

@@ -320,6 +320,61 @@ static void test_file_round_trip(void **state)
     for (int i = 0; i < 4; i++) { db_clear(&a[i]); db_clear(&b[i]); }
 }
 
+/* Files of 8 MB and more have their checksum computed on a second thread
+ * while they are parsed: a good file loads, a flipped byte is a checksum
+ * mismatch, and a file with junk after EOF (checksum range not the one the
+ * thread took) is still checked right. */
+static void test_large_file_checksum(void **state)
+{
+    (void)state;
+    size_t vlen = 9u << 20;
+    char *v = tier_dram_malloc(vlen);
+    uint64_t x = 88172645463325252ULL;
+    for (size_t i = 0; i < vlen; i++) {
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        v[i] = (char)x;
+    }
+    db a[1], b[1];
+    db_init(&a[0], 0);
+    db_add(&a[0], kv_new_string("big", 3, v, vlen));
+    db_add(&a[0], kv_new_string("small", 5, "x", 1));
+    char path[] = "/tmp/tierdb-test-rdb-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    rdb_save_opts o = {.compress = 1, .checksum = 1};
+    assert_int_equal(rdb_save_fd(fd, a, 1, &o, NULL), 0);
+    off_t len = lseek(fd, 0, SEEK_END);
+    assert_true(len > (off_t)vlen);
+    unsigned char *buf = tier_dram_malloc((size_t)len + 16);
+    assert_true(pread(fd, buf, (size_t)len, 0) == (ssize_t)len);
+    close(fd);
+    unlink(path);
+    rdb_load_info info;
+    char err[512];
+    db_init(&b[0], 0);
+    assert_int_equal(rdb_load_mem(buf, (size_t)len, "big.rdb", b, 1, 0, &info, err, sizeof(err)), 0);
+    assert_int_equal(info.keys, 2);
+    size_t n;
+    char ib[32];
+    const char *p = kv_str(db_peek(&b[0], "big", 3), &n, ib);
+    assert_int_equal(n, vlen);
+    assert_memory_equal(p, v, vlen);
+    db_clear(&b[0]);
+    /* junk after the checksum: the thread hashed the wrong range */
+    memset(buf + len, 0x5a, 16);
+    db_init(&b[0], 0);
+    assert_int_equal(rdb_load_mem(buf, (size_t)len + 16, "big.rdb", b, 1, 0, &info, err, sizeof(err)), 0);
+    db_clear(&b[0]);
+    buf[len / 2] ^= 0x01;
+    db_init(&b[0], 0);
+    assert_int_equal(rdb_load_mem(buf, (size_t)len, "big.rdb", b, 1, 0, &info, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "checksum mismatch"));
+    db_clear(&b[0]);
+    db_clear(&a[0]);
+    tier_dram_free(buf);
+    tier_dram_free(v);
+}
+
 static void test_dump_payload(void **state)
 {
     (void)state;
@@ -660,6 +715,7 @@ int main(void)
         cmocka_unit_test(test_incremental_writeback),
         cmocka_unit_test(test_truncated_and_corrupt),
         cmocka_unit_test(test_file_round_trip),
+        cmocka_unit_test(test_large_file_checksum),
         cmocka_unit_test(test_dump_payload),
         cmocka_unit_test(test_redis_listpack_bytes),
         cmocka_unit_test(test_redis_intset_and_ziplist_bytes),
