@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -111,11 +112,44 @@ static int write_all(int fd, const unsigned char *p, size_t len)
     return 0;
 }
 
+/* Incremental write-back (sync_every > 0): once a chunk of sync_every
+ * bytes is in the file, wait for the previous chunk's write-back and start
+ * this one's.  Dirty data of the file stays below about two chunks, so the
+ * final fsync is short and other fsyncs on the disk (the journal's) never
+ * queue behind gigabytes at once.  Failures are left to the final fsync. */
+static void writeback(rdb_writer *w)
+{
+    if (w->sync_started > w->sync_done &&
+        sync_file_range(w->fd, (off_t)w->sync_done, (off_t)(w->sync_started - w->sync_done),
+                        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) < 0 &&
+        (errno == ESPIPE || errno == EINVAL || errno == ENOSYS)) {
+        w->sync_every = 0;         /* not a regular file */
+        return;
+    }
+    w->sync_done = w->sync_started;
+    if (sync_file_range(w->fd, (off_t)w->sync_started, (off_t)(w->on_disk - w->sync_started),
+                        SYNC_FILE_RANGE_WRITE) < 0 &&
+        (errno == ESPIPE || errno == EINVAL || errno == ENOSYS)) {
+        w->sync_every = 0;
+        return;
+    }
+    w->sync_started = w->on_disk;
+    w->writebacks++;
+}
+
+static int out(rdb_writer *w, const unsigned char *p, size_t len)
+{
+    if (write_all(w->fd, p, len) < 0) { w->err = errno; return -1; }
+    w->on_disk += len;
+    if (w->sync_every && w->on_disk - w->sync_started >= w->sync_every) writeback(w);
+    return 0;
+}
+
 int rdb_flush(rdb_writer *w)
 {
     if (w->err) { errno = w->err; return -1; }
     if (w->fd < 0 || !w->len) return 0;
-    if (write_all(w->fd, w->buf, w->len) < 0) { w->err = errno; return -1; }
+    if (out(w, w->buf, w->len) < 0) return -1;
     w->len = 0;
     return 0;
 }
@@ -129,8 +163,7 @@ int rdb_write_raw(rdb_writer *w, const void *p, size_t len)
         if (w->fd >= 0) {
             if (rdb_flush(w) < 0) return -1;
             if (len > w->cap) {
-                if (write_all(w->fd, p, len) < 0) { w->err = errno; return -1; }
-                return 0;
+                return out(w, p, len);
             }
         } else {
             size_t nc = w->cap;
@@ -325,12 +358,26 @@ int rdb_fail(rdb_reader *r, const char *fmt, ...)
     return -1;
 }
 
-static int need(rdb_reader *r, size_t n)
+void rdb_reader_reuse(rdb_reader *r) { r->reuse = 1; }
+
+void rdb_reader_release(rdb_reader *r)
+{
+    if (r->scratch) tier_dram_free(r->scratch);
+    r->scratch = NULL;
+    r->scratch_cap = 0;
+    r->scratch_lent = 0;
+}
+
+static int need_fail(rdb_reader *r, size_t n)
 {
     if (r->failed) return -1;
-    if (r->len - r->pos < n)
-        return rdb_fail(r, "unexpected end of data (truncated file?): need %zu bytes, %zu left", n,
-                        r->len - r->pos);
+    return rdb_fail(r, "unexpected end of data (truncated file?): need %zu bytes, %zu left", n, r->len - r->pos);
+}
+
+/* The readers below run a few times per key: the common case inline. */
+static inline int need(rdb_reader *r, size_t n)
+{
+    if (__builtin_expect(r->failed || r->len - r->pos < n, 0)) return need_fail(r, n);
     return 0;
 }
 
@@ -342,26 +389,21 @@ int rdb_read_raw(rdb_reader *r, void *out, size_t len)
     return 0;
 }
 
-int rdb_read_byte(rdb_reader *r, int *b)
+static inline int read_byte(rdb_reader *r, int *b)
 {
     if (need(r, 1) < 0) return -1;
     *b = r->p[r->pos++];
     return 0;
 }
 
-int rdb_read_len(rdb_reader *r, uint64_t *len, int *is_special)
+int rdb_read_byte(rdb_reader *r, int *b) { return read_byte(r, b); }
+
+static int read_len_slow(rdb_reader *r, int b, size_t at, uint64_t *len, int *is_special)
 {
-    size_t at = r->pos;
-    int b;
-    if (rdb_read_byte(r, &b) < 0) return -1;
-    if (is_special) *is_special = 0;
     switch (b >> 6) {
-    case 0:
-        *len = (uint64_t)(b & 0x3F);
-        return 0;
     case 1: {
         int c;
-        if (rdb_read_byte(r, &c) < 0) return -1;
+        if (read_byte(r, &c) < 0) return -1;
         *len = ((uint64_t)(b & 0x3F) << 8) | (uint64_t)c;
         return 0;
     }
@@ -383,20 +425,66 @@ int rdb_read_len(rdb_reader *r, uint64_t *len, int *is_special)
     }
 }
 
+static inline int read_len(rdb_reader *r, uint64_t *len, int *is_special)
+{
+    size_t at = r->pos;
+    int b;
+    if (read_byte(r, &b) < 0) return -1;
+    if (is_special) *is_special = 0;
+    if (b < 0x40) {
+        *len = (uint64_t)b;
+        return 0;
+    }
+    if (b < 0x80 && r->pos < r->len) {
+        *len = ((uint64_t)(b & 0x3F) << 8) | r->p[r->pos++];
+        return 0;
+    }
+    return read_len_slow(r, b, at, len, is_special);
+}
+
+int rdb_read_len(rdb_reader *r, uint64_t *len, int *is_special) { return read_len(r, len, is_special); }
+
 void rdb_str_free(rdb_str *s)
 {
-    if (s->own) tier_dram_free(s->own);
+    if (s->lender) s->lender->scratch_lent = 0;
+    else if (s->own) tier_dram_free(s->own);
     s->own = NULL;
+    s->lender = NULL;
+}
+
+/* A buffer of n bytes for a decoded string: the reader's scratch buffer if
+ * it reuses one and nobody holds it, else a fresh one. */
+static char *decode_buf(rdb_reader *r, rdb_str *s, size_t n)
+{
+    if (!r->reuse || r->scratch_lent) return tier_dram_malloc(n);
+    if (r->scratch_cap < n) {
+        size_t cap = r->scratch_cap ? r->scratch_cap : 4096;
+        while (cap < n) cap *= 2;
+        if (r->scratch) tier_dram_free(r->scratch);
+        r->scratch = tier_dram_malloc(cap);
+        r->scratch_cap = cap;
+    }
+    r->scratch_lent = 1;
+    s->lender = r;
+    return r->scratch;
 }
 
 int rdb_read_string(rdb_reader *r, rdb_str *s)
 {
     s->own = NULL;
+    s->lender = NULL;
     size_t at = r->pos;
     uint64_t len;
     int special;
-    if (rdb_read_len(r, &len, &special) < 0) return -1;
-    if (special) {
+    if (read_len(r, &len, &special) < 0) return -1;
+    if (__builtin_expect(!special, 1)) {
+        if (need(r, len) < 0) return -1;
+        s->p = (const char *)r->p + r->pos;
+        s->len = len;
+        r->pos += len;
+        return 0;
+    }
+    {
         long long v;
         unsigned char b[4];
         switch (len) {
@@ -414,7 +502,7 @@ int rdb_read_string(rdb_reader *r, rdb_str *s)
             break;
         case RDB_ENC_LZF: {
             uint64_t clen, ulen;
-            if (rdb_read_len(r, &clen, NULL) < 0 || rdb_read_len(r, &ulen, NULL) < 0) return -1;
+            if (read_len(r, &clen, NULL) < 0 || read_len(r, &ulen, NULL) < 0) return -1;
             if (need(r, clen) < 0) return -1;
             /* LZF expands at most ~100x; anything more is a corrupt length */
             if (ulen == 0 || clen == 0 || ulen > clen * 128 + 64 || ulen > UINT_MAX) {
@@ -423,7 +511,7 @@ int rdb_read_string(rdb_reader *r, rdb_str *s)
                                 (unsigned long long)clen, (unsigned long long)ulen);
             }
 #ifdef HAVE_LZF
-            s->own = tier_dram_malloc(ulen + 1);
+            s->own = decode_buf(r, s, ulen + 1);
             unsigned got = lzf_decompress(r->p + r->pos, (unsigned)clen, s->own, (unsigned)ulen);
             if (got != ulen) {
                 rdb_str_free(s);
@@ -448,11 +536,6 @@ int rdb_read_string(rdb_reader *r, rdb_str *s)
         s->p = s->ibuf;
         return 0;
     }
-    if (need(r, len) < 0) return -1;
-    s->p = (const char *)r->p + r->pos;
-    s->len = len;
-    r->pos += len;
-    return 0;
 }
 
 int rdb_read_string_ll(rdb_reader *r, long long *v)
@@ -515,6 +598,7 @@ int rdb_save_fd(int fd, db *dbs, int ndbs, const rdb_save_opts *o, uint64_t *key
 {
     rdb_writer w;
     if (rdb_writer_init(&w, fd, o->compress, o->checksum) < 0) return -1;
+    w.sync_every = o->sync_bytes;
     uint64_t keys = 0;
     char magic[16];
     snprintf(magic, sizeof(magic), "REDIS%04d", RDB_VERSION);
@@ -638,11 +722,56 @@ int rdb_save_file(const char *path, db *dbs, int ndbs, const rdb_save_opts *o, c
 
 rdb_load_progress_fn *rdb_load_progress;
 
+/* The CRC-64 of a large file is computed on a second thread while the main
+ * thread parses it: it reads only the (read-only) input, and a valid file's
+ * checksum covers everything but its last 8 bytes, so the range is known
+ * before parsing ends.  Files that end elsewhere are checked inline. */
+#define CRC_THREAD_MIN (8u << 20)
+
+typedef struct crc_job {
+    pthread_t tid;
+    const unsigned char *p;
+    size_t len;
+    uint64_t crc;
+    int running;
+} crc_job;
+
+static void *crc_thread(void *arg)
+{
+    crc_job *j = arg;
+    j->crc = rdb_crc64(0, j->p, j->len);
+    return NULL;
+}
+
+static void crc_job_start(crc_job *j, const unsigned char *p, size_t len)
+{
+    memset(j, 0, sizeof(*j));
+    /* rdbchecksum no writes a zero checksum: nothing to check */
+    static const unsigned char zero[8];
+    if (len < CRC_THREAD_MIN || !memcmp(p + len - 8, zero, 8)) return;
+    if (!crc_ready) crc64_init();
+    j->p = p;
+    j->len = len - 8;
+    j->running = pthread_create(&j->tid, NULL, crc_thread, j) == 0;
+}
+
+/* The CRC of p[0..at): the thread's if it covered exactly that range. */
+static uint64_t crc_job_finish(crc_job *j, const unsigned char *p, size_t at)
+{
+    if (!j->running) return rdb_crc64(0, p, at);
+    pthread_join(j->tid, NULL);
+    j->running = 0;
+    return j->len == at ? j->crc : rdb_crc64(0, p, at);
+}
+
 int rdb_load_mem(const void *p, size_t len, const char *name, db *dbs, int ndbs, int64_t now_ms,
                  rdb_load_info *info, char *err, size_t errlen)
 {
     rdb_reader rr, *r = &rr;
     rdb_reader_init(r, p, len, name);
+    rdb_reader_reuse(r);
+    crc_job cj;
+    memset(&cj, 0, sizeof(cj));
     memset(info, 0, sizeof(*info));
     unsigned char hdr[9];
     if (rdb_read_raw(r, hdr, 9) < 0) goto fail;
@@ -654,12 +783,13 @@ int rdb_load_mem(const void *p, size_t len, const char *name, db *dbs, int ndbs,
     }
     if (ver < 1 || ver > RDB_VERSION) { r->pos = 5; rdb_fail(r, "unsupported RDB version %d (this build reads 1..%d)", ver, RDB_VERSION); goto fail; }
     r->version = info->version = ver;
+    if (ver >= 5) crc_job_start(&cj, p, len);
     db *cur = &dbs[0];
     int64_t expire = -1;
     for (;;) {
         size_t rec = r->pos;
         int t;
-        if (rdb_read_byte(r, &t) < 0) goto fail;
+        if (read_byte(r, &t) < 0) goto fail;
         if (t == RDB_OP_EOF) break;
         switch (t) {
         case RDB_OP_EXPIRETIME_MS: {
@@ -765,7 +895,7 @@ int rdb_load_mem(const void *p, size_t len, const char *name, db *dbs, int ndbs,
     }
     if (ver >= 5) {
         size_t at = r->pos;
-        uint64_t computed = rdb_crc64(0, p, at);
+        uint64_t computed = crc_job_finish(&cj, p, at);
         unsigned char b[8];
         if (rdb_read_raw(r, b, 8) < 0) goto fail;
         uint64_t stored = get_le(b, 8);
@@ -776,8 +906,11 @@ int rdb_load_mem(const void *p, size_t len, const char *name, db *dbs, int ndbs,
             goto fail;
         }
     }
+    rdb_reader_release(r);
     return 0;
 fail:
+    if (cj.running) pthread_join(cj.tid, NULL);
+    rdb_reader_release(r);
     snprintf(err, errlen, "%s", r->err);
     return -1;
 }

@@ -138,6 +138,12 @@ typedef struct rdb_writer {
     int err;                 /* errno of the first failure, sticky */
     unsigned char *scratch;  /* mmap'd compression output */
     size_t scratch_cap;
+    /* incremental write-back of the file (fd mode): every sync_every bytes
+     * (0 = never; the caller fsyncs at the end) */
+    uint64_t sync_every;
+    uint64_t on_disk;        /* bytes handed to write() */
+    uint64_t sync_started, sync_done;   /* write-back started / finished up to */
+    uint64_t writebacks;     /* chunks started (tests) */
 } rdb_writer;
 
 /* fd >= 0: buffered writes to fd; fd < 0: in-memory.  0 / -1 (ENOMEM). */
@@ -165,6 +171,13 @@ typedef struct rdb_reader {
     int version;
     int failed;
     char err[512];           /* "<name>: offset N: reason" */
+    /* One decode buffer lent out to one rdb_str at a time, so that loading
+     * a file does not allocate and free a buffer per LZF string.  Only
+     * after rdb_reader_reuse(); rdb_reader_release() frees it. */
+    int reuse;
+    int scratch_lent;
+    char *scratch;
+    size_t scratch_cap;
 } rdb_reader;
 
 /* A string read from an RDB: p/len point into the input or into own. */
@@ -172,10 +185,15 @@ typedef struct rdb_str {
     const char *p;
     size_t len;
     char *own;               /* tier_dram buffer when decoded; free with rdb_str_free */
+    rdb_reader *lender;      /* own is lender's scratch buffer (valid until rdb_str_free) */
     char ibuf[24];
 } rdb_str;
 
 void rdb_reader_init(rdb_reader *r, const void *p, size_t len, const char *name);
+/* Decode LZF strings into a buffer the reader keeps (while no other string
+ * holds it) instead of a fresh allocation each; needs rdb_reader_release. */
+void rdb_reader_reuse(rdb_reader *r);
+void rdb_reader_release(rdb_reader *r);
 /* Record the first error (printf-style reason) at offset r->pos; returns -1. */
 int rdb_fail(rdb_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int rdb_read_byte(rdb_reader *r, int *b);
@@ -213,6 +231,7 @@ typedef struct rdb_save_opts {
     uint64_t seq;            /* tierdb-seq aux field */
     int64_t ctime;           /* seconds; 0 = now */
     uint64_t used_mem;
+    uint64_t sync_bytes;     /* write back every this many bytes (0: only the final fsync) */
     rdb_save_progress_fn *progress;   /* NULL: none */
     void *progress_priv;
 } rdb_save_opts;

@@ -30,12 +30,15 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <sched.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -102,9 +105,11 @@ static struct {
     long long load_delay_us;       /* rdb-load-test-delay-us (hidden) */
     long long save_delay_us;       /* rdb-save-test-delay-us (hidden) */
     int on_sigterm, on_sigint;     /* shutdown-on-sigterm / -sigint: SHUT_* flags */
+    int incr_fsync;                /* rdb-save-incremental-fsync */
+    int cpu_prio, io_prio;         /* snapshotter-cpu-priority / -io-priority: PRIO_* */
     int shutdown_by_command;       /* this shutdown_asap came from SHUTDOWN, which saved already */
 } S = {.child = -1, .cow_pipe = -1, .last_status_ok = 1, .last_bgsave_secs = -1,
-       .compression = 1, .checksum = 1, .progress_ms = 3000};
+       .compression = 1, .checksum = 1, .progress_ms = 3000, .incr_fsync = 1};
 
 /* What a load in progress reports (INFO loading_*, the progress log). */
 static struct {
@@ -213,6 +218,12 @@ static void get_shut(const cfg_entry *e, char *buf, size_t cap)
 
 enum { SNAP_MODE_FORK = 0, SNAP_MODE_OFFBOX = 1 };
 static const char *const mode_names[] = {"fork", "offbox", NULL};
+/* How much tierdb-snapshot yields to the server (snapshotter-*-priority). */
+enum { PRIO_IDLE = 0, PRIO_LOW = 1, PRIO_NORMAL = 2 };
+static const char *const prio_names[] = {"idle", "low", "normal", NULL};
+
+/* RDB write-back chunk with rdb-save-incremental-fsync (Redis: 4 MB). */
+#define RDB_SYNC_CHUNK (4 * 1024 * 1024)
 
 long long snapshot_test_delay_ms(void) { return S.test_delay_ms; }
 
@@ -222,6 +233,11 @@ static const cfg_entry snapshot_configs[] = {
      .defval = "0"},
     {.name = "snapshot-test-delay-ms", .type = CFG_LL, .flags = CFG_HIDDEN, .ptr = &S.test_delay_ms, .min = 0,
      .max = 3600000, .defval = "0"},
+    {.name = "snapshotter-cpu-priority", .type = CFG_ENUM, .ptr = &S.cpu_prio, .enum_names = prio_names,
+     .defval = "idle"},
+    {.name = "snapshotter-io-priority", .type = CFG_ENUM, .ptr = &S.io_prio, .enum_names = prio_names,
+     .defval = "idle"},
+    {.name = "rdb-save-incremental-fsync", .type = CFG_BOOL, .ptr = &S.incr_fsync, .defval = "yes"},
     {.name = "save", .type = CFG_SPECIAL, .flags = CFG_MULTI_ARG, .set = set_save, .get = get_save, .defval = ""},
     {.name = "rdbcompression", .type = CFG_BOOL, .ptr = &S.compression, .defval = "yes"},
     {.name = "rdbchecksum", .type = CFG_BOOL, .ptr = &S.checksum, .defval = "yes"},
@@ -242,6 +258,41 @@ static const cfg_entry snapshot_configs[] = {
 };
 
 long long snapshot_progress_interval_ms(void) { return S.progress_ms; }
+
+/* ---- tierdb-snapshot's priority ---------------------------------------------------- */
+
+#define IOPRIO_CLASS_SHIFT 13
+#define IOPRIO_CLASS_BE 2
+#define IOPRIO_CLASS_IDLE 3
+#define IOPRIO_WHO_PROCESS 1
+
+void snapshot_lower_priority(char *what, size_t cap)
+{
+    size_t o = 0;
+    what[0] = '\0';
+    if (S.cpu_prio != PRIO_NORMAL) {
+        /* nice 19 also where SCHED_IDLE is refused; SCHED_IDLE runs only
+         * on CPU time nothing else wants (the server, its clients) */
+        int nice_ok = setpriority(PRIO_PROCESS, 0, 19) == 0;
+        int idle_ok = 0;
+        if (S.cpu_prio == PRIO_IDLE) {
+            struct sched_param sp = {.sched_priority = 0};
+            idle_ok = sched_setscheduler(0, SCHED_IDLE, &sp) == 0;
+        }
+        o += (size_t)snprintf(what + o, cap - o, "cpu %s", idle_ok ? "SCHED_IDLE" : nice_ok ? "nice 19" : "unchanged");
+    } else {
+        o += (size_t)snprintf(what + o, cap - o, "cpu unchanged");
+    }
+    if (o >= cap) return;
+    if (S.io_prio != PRIO_NORMAL) {
+        int cls = S.io_prio == PRIO_IDLE ? IOPRIO_CLASS_IDLE : IOPRIO_CLASS_BE;
+        int data = S.io_prio == PRIO_IDLE ? 0 : 7;
+        int ok = syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, (cls << IOPRIO_CLASS_SHIFT) | data) == 0;
+        snprintf(what + o, cap - o, ", io %s", !ok ? "unchanged" : S.io_prio == PRIO_IDLE ? "idle class" : "best-effort 7");
+    } else {
+        snprintf(what + o, cap - o, ", io unchanged");
+    }
+}
 
 /* ---- saving --------------------------------------------------------------------- */
 
@@ -272,6 +323,7 @@ void snapshot_fill_opts(rdb_save_opts *o, uint64_t seq, const char *who)
     o->seq = seq;
     o->ctime = util_mstime() / 1000;
     o->used_mem = tier_used_total();
+    o->sync_bytes = S.incr_fsync ? RDB_SYNC_CHUNK : 0;
     SP.start_us = SP.last_us = util_monotonic_us();
     SP.who = who;
     o->progress = save_progress;
@@ -467,6 +519,9 @@ static int offbox_start(const char **why)
     argv[ac++] = "--rdbchecksum"; argv[ac++] = S.checksum ? "yes" : "no";
     if (server.cfg.logfile && *server.cfg.logfile) { argv[ac++] = "--logfile"; argv[ac++] = server.cfg.logfile; }
     if (S.test_delay_ms) { argv[ac++] = "--snapshot-test-delay-ms"; argv[ac++] = delay; }
+    argv[ac++] = "--snapshotter-cpu-priority"; argv[ac++] = prio_names[S.cpu_prio];
+    argv[ac++] = "--snapshotter-io-priority"; argv[ac++] = prio_names[S.io_prio];
+    argv[ac++] = "--rdb-save-incremental-fsync"; argv[ac++] = S.incr_fsync ? "yes" : "no";
     static char progress[32];
     snprintf(progress, sizeof(progress), "%lld", S.progress_ms);
     if (S.progress_ms != 3000) { argv[ac++] = "--snapshot-progress-interval-ms"; argv[ac++] = progress; }
@@ -753,9 +808,15 @@ uint64_t snapshot_startup_load(void)
      * must not delete keys the journal may still refer to. */
     int paused = db_expire_paused;
     db_expire_paused = 1;
+    /* The cron runs between keys (-LOADING): it must not shrink the keyspace
+     * the file's RESIZEDB sized while it is still nearly empty, or the load
+     * grows it again by doubling and rehashes every key several times.  No
+     * fork child exists yet, so nothing else depends on the policy. */
+    dict_set_resize_policy(0);
     rdb_load_progress = rdb_load_progress_cb;
     int rc = rdb_load_file(server.cfg.dbfilename, server.dbs, server.ndbs, now, &info, err, sizeof(err));
     rdb_load_progress = NULL;
+    dict_set_resize_policy(1);
     db_expire_paused = paused;
     snapshot_loading_end();
     exit_if_shutdown_while_loading();

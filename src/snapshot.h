@@ -76,5 +76,9 @@ void snapshot_loading_end(void);
 /* Hidden snapshot-test-delay-ms: tierdb-snapshot sleeps this long after
  * each journal entry, so tests can kill it mid-way. */
 long long snapshot_test_delay_ms(void);
+/* tierdb-snapshot at start: yield CPU and disk to the server as
+ * snapshotter-cpu-priority / snapshotter-io-priority say (default idle:
+ * SCHED_IDLE + nice 19, idle I/O class).  what: a summary for the log. */
+void snapshot_lower_priority(char *what, size_t cap);
 
 #endif

@@ -70,6 +70,8 @@ int main(int argc, char **argv)
         return 1;
     }
     o.test_delay_ms = snapshot_test_delay_ms();
+    char prio[128];
+    snapshot_lower_priority(prio, sizeof(prio));
     /* Handlers may look at the loop; it watches nothing here. */
     server.loop = ev_create(64);
     if (!server.loop) {
@@ -77,8 +79,8 @@ int main(int argc, char **argv)
         return 1;
     }
     server_init_keyspace();
-    log_msg(LOG_NOTICE, "tierdb-snapshot started, pid=%d: '%s' + journal '%s'%s", (int)getpid(),
-            server.cfg.dbfilename, jnl_cfg.dir, o.max_seq ? " (up to the server's durable seq)" : "");
+    log_msg(LOG_NOTICE, "tierdb-snapshot started, pid=%d: '%s' + journal '%s'%s; priority: %s", (int)getpid(),
+            server.cfg.dbfilename, jnl_cfg.dir, o.max_seq ? " (up to the server's durable seq)" : "", prio);
     snapshotter_result r;
     char err[2048];
     if (snapshotter_run(&o, &r, err, sizeof(err)) < 0) {

@@ -382,6 +382,64 @@ def test_server_memory_does_not_grow_during_offbox_snapshot():
         check_data(c, data)
 
 
+def proc_sched(pid):
+    """(nice, scheduling policy) from /proc/<pid>/stat (fields 19 and 41)."""
+    with open("/proc/%d/stat" % pid) as f:
+        rest = f.read().rsplit(")", 1)[1].split()
+    return int(rest[16]), int(rest[38])
+
+
+def io_class(pid):
+    out = subprocess.run(["ionice", "-p", str(pid)], capture_output=True, text=True).stdout.strip()
+    return out
+
+
+SCHED_OTHER, SCHED_IDLE = 0, 5
+
+
+def test_snapshotter_yields_cpu_and_disk():
+    """tierdb-snapshot runs under SCHED_IDLE + nice 19 and the idle I/O
+    class by default; snapshotter-cpu/io-priority low and normal give nice
+    19 / best-effort 7 and the server's own priority.  The snapshot is
+    written with incremental write-back and still loads."""
+    want = {"idle": (19, SCHED_IDLE, "idle"), "low": (19, SCHED_OTHER, "best-effort: prio 7"),
+            "normal": (0, SCHED_OTHER, None)}
+    with Server(SMALL_SEGMENTS, dir=workdir()) as s:
+        c = s.client()
+        assert c.config_get("snapshotter-cpu-priority") == {"snapshotter-cpu-priority": "idle"}
+        assert c.config_get("snapshotter-io-priority") == {"snapshotter-io-priority": "idle"}
+        assert c.config_get("rdb-save-incremental-fsync") == {"rdb-save-incremental-fsync": "yes"}
+        data = fill(c, "y", 200)
+        server_io = io_class(s.proc.pid)
+        for n, (prio, (nice, policy, ioc)) in enumerate(want.items()):
+            if prio != "idle":
+                c.config_set("snapshotter-cpu-priority", prio)
+                c.config_set("snapshotter-io-priority", prio)
+            c.config_set("snapshot-test-delay-ms", "5")
+            data.update(fill(c, "y%d" % n, 100))
+            before = s.read_log().count("priority: ")
+            c.execute_command("BGSAVE", "OFFBOX")
+            deadline = time.time() + 10
+            while s.read_log().count("priority: ") == before:
+                assert time.time() < deadline, "the snapshotter did not log its priority"
+                time.sleep(0.02)
+            kids = child_pids(s.proc.pid)
+            assert len(kids) == 1, kids
+            got = proc_sched(kids[0])
+            assert got == (nice, policy), (prio, got)
+            assert io_class(kids[0]) == (ioc or server_io), (prio, io_class(kids[0]))
+            c.config_set("snapshot-test-delay-ms", "0")
+            i = wait_snapshot_done(c, n + 1)
+            assert i["rdb_last_bgsave_status"] == "ok"
+        # the server itself was never reniced
+        assert proc_sched(s.proc.pid) == (0, SCHED_OTHER)
+        assert io_class(s.proc.pid) == server_io
+        s.kill()
+    with Server(SMALL_SEGMENTS, dir=s.dir) as s2:
+        check_data(s2.client(), data)
+    shutil.rmtree(s.dir, ignore_errors=True)
+
+
 def test_offbox_with_config_file_and_logfile():
     """The snapshotter reads the server's config file, with run-time
     changes (CONFIG SET dbfilename) passed on the command line."""

@@ -107,6 +107,85 @@ static void test_string_encodings(void **state)
     check_string("+1", 2, 1, (const unsigned char *)"\x02" "+1", 3);
 }
 
+/* A loading reader lends its decode buffer to one string at a time: two
+ * LZF strings held together (a key and its value) must both stay intact,
+ * and the buffer is reused once returned. */
+static void test_lzf_scratch_reuse(void **state)
+{
+    (void)state;
+    char a[300], b[300];
+    for (size_t i = 0; i < sizeof(a); i++) {
+        a[i] = (char)('a' + i % 3);
+        b[i] = (char)('x' + i % 2);
+    }
+    rdb_writer w;
+    mem_writer(&w, 1);
+    assert_int_equal(rdb_write_string(&w, a, sizeof(a)), 0);
+    assert_int_equal(rdb_write_string(&w, b, sizeof(b)), 0);
+    assert_int_equal(rdb_write_string(&w, a, 100), 0);
+    rdb_reader r;
+    rdb_reader_init(&r, w.buf, w.len, "t");
+    rdb_reader_reuse(&r);
+    rdb_str s1, s2, s3;
+    assert_int_equal(rdb_read_string(&r, &s1), 0);
+    assert_int_equal(rdb_read_string(&r, &s2), 0);
+#ifdef HAVE_LZF
+    assert_true(s1.lender == &r);       /* the first one borrows the buffer */
+    assert_true(s2.lender == NULL);     /* the second gets its own */
+    assert_true(s1.p != s2.p);
+#endif
+    assert_int_equal(s1.len, sizeof(a));
+    assert_memory_equal(s1.p, a, sizeof(a));
+    assert_int_equal(s2.len, sizeof(b));
+    assert_memory_equal(s2.p, b, sizeof(b));
+    const char *first = s1.p;
+    rdb_str_free(&s1);
+    rdb_str_free(&s2);
+    assert_int_equal(rdb_read_string(&r, &s3), 0);
+#ifdef HAVE_LZF
+    assert_true(s3.p == first);         /* returned, then lent again */
+#endif
+    (void)first;
+    assert_int_equal(s3.len, 100);
+    assert_memory_equal(s3.p, a, 100);
+    rdb_str_free(&s3);
+    rdb_reader_release(&r);
+    rdb_writer_free(&w);
+}
+
+/* rdb-save-incremental-fsync: a file writer with sync_every starts the
+ * write-back of each chunk as it goes (and waits for the one before), so
+ * little is left for the final fsync; the bytes are unchanged. */
+static void test_incremental_writeback(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/test_rdb_wbXXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    rdb_writer w;
+    assert_int_equal(rdb_writer_init(&w, fd, 0, 1), 0);
+    w.sync_every = 64 * 1024;
+    static unsigned char chunk[10000];
+    for (size_t i = 0; i < sizeof(chunk); i++) chunk[i] = (unsigned char)(i * 7);
+    size_t total = 0;
+    for (int i = 0; i < 300; i++) {            /* 3 MB: more than the 1 MB buffer */
+        assert_int_equal(rdb_write_raw(&w, chunk, sizeof(chunk)), 0);
+        total += sizeof(chunk);
+    }
+    assert_int_equal(rdb_flush(&w), 0);
+    assert_true(w.on_disk == total);
+    assert_true(w.writebacks >= 2);            /* one per 1 MB buffer written out, at most */
+    assert_true(w.sync_done > 0 && w.sync_done <= w.sync_started && w.sync_started <= w.on_disk);
+    assert_true(w.on_disk - w.sync_done <= 2 * 1024 * 1024 + 2 * w.sync_every);
+    rdb_writer_free(&w);
+    assert_true(lseek(fd, 0, SEEK_END) == (off_t)total);
+    unsigned char back[10000];
+    assert_true(pread(fd, back, sizeof(back), (off_t)(total - sizeof(back))) == (ssize_t)sizeof(back));
+    assert_memory_equal(back, chunk, sizeof(back));
+    close(fd);
+    unlink(path);
+}
+
 static void test_lzf_round_trip(void **state)
 {
     (void)state;
@@ -239,6 +318,61 @@ static void test_file_round_trip(void **state)
     assert_int_equal(info.expired_skipped, 2);
     unlink(path);
     for (int i = 0; i < 4; i++) { db_clear(&a[i]); db_clear(&b[i]); }
+}
+
+/* Files of 8 MB and more have their checksum computed on a second thread
+ * while they are parsed: a good file loads, a flipped byte is a checksum
+ * mismatch, and a file with junk after EOF (checksum range not the one the
+ * thread took) is still checked right. */
+static void test_large_file_checksum(void **state)
+{
+    (void)state;
+    size_t vlen = 9u << 20;
+    char *v = tier_dram_malloc(vlen);
+    uint64_t x = 88172645463325252ULL;
+    for (size_t i = 0; i < vlen; i++) {
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        v[i] = (char)x;
+    }
+    db a[1], b[1];
+    db_init(&a[0], 0);
+    db_add(&a[0], kv_new_string("big", 3, v, vlen));
+    db_add(&a[0], kv_new_string("small", 5, "x", 1));
+    char path[] = "/tmp/tierdb-test-rdb-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    rdb_save_opts o = {.compress = 1, .checksum = 1};
+    assert_int_equal(rdb_save_fd(fd, a, 1, &o, NULL), 0);
+    off_t len = lseek(fd, 0, SEEK_END);
+    assert_true(len > (off_t)vlen);
+    unsigned char *buf = tier_dram_malloc((size_t)len + 16);
+    assert_true(pread(fd, buf, (size_t)len, 0) == (ssize_t)len);
+    close(fd);
+    unlink(path);
+    rdb_load_info info;
+    char err[512];
+    db_init(&b[0], 0);
+    assert_int_equal(rdb_load_mem(buf, (size_t)len, "big.rdb", b, 1, 0, &info, err, sizeof(err)), 0);
+    assert_int_equal(info.keys, 2);
+    size_t n;
+    char ib[32];
+    const char *p = kv_str(db_peek(&b[0], "big", 3), &n, ib);
+    assert_int_equal(n, vlen);
+    assert_memory_equal(p, v, vlen);
+    db_clear(&b[0]);
+    /* junk after the checksum: the thread hashed the wrong range */
+    memset(buf + len, 0x5a, 16);
+    db_init(&b[0], 0);
+    assert_int_equal(rdb_load_mem(buf, (size_t)len + 16, "big.rdb", b, 1, 0, &info, err, sizeof(err)), 0);
+    db_clear(&b[0]);
+    buf[len / 2] ^= 0x01;
+    db_init(&b[0], 0);
+    assert_int_equal(rdb_load_mem(buf, (size_t)len, "big.rdb", b, 1, 0, &info, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "checksum mismatch"));
+    db_clear(&b[0]);
+    db_clear(&a[0]);
+    tier_dram_free(buf);
+    tier_dram_free(v);
 }
 
 static void test_dump_payload(void **state)
@@ -577,8 +711,11 @@ int main(void)
         cmocka_unit_test(test_lengths),
         cmocka_unit_test(test_string_encodings),
         cmocka_unit_test(test_lzf_round_trip),
+        cmocka_unit_test(test_lzf_scratch_reuse),
+        cmocka_unit_test(test_incremental_writeback),
         cmocka_unit_test(test_truncated_and_corrupt),
         cmocka_unit_test(test_file_round_trip),
+        cmocka_unit_test(test_large_file_checksum),
         cmocka_unit_test(test_dump_payload),
         cmocka_unit_test(test_redis_listpack_bytes),
         cmocka_unit_test(test_redis_intset_and_ziplist_bytes),
