@@ -150,7 +150,7 @@ static struct {
     .policy = TIER_POLICY_ONLY_DRAM,
     .ratio_dram = 1,
     .ratio_pmem = 4,
-    .tmin = 64,
+    .tmin = 0,
     .tmax = 1ULL << 30,
     .tinit = 4096,
     .period_ms = 100,
@@ -768,7 +768,7 @@ void tier_config_defaults(tier_config *c)
     c->policy = TIER_POLICY_RATIO;
     c->ratio_dram = 1;
     c->ratio_pmem = 4;
-    c->threshold_min = 64;
+    c->threshold_min = 0;      /* see dynamic-threshold-min in src/tiering.c */
     c->threshold_max = 1ULL << 30;
     c->threshold_initial = 4096;
     c->period_ms = 100;

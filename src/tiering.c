@@ -240,8 +240,14 @@ static const cfg_entry tiering_configs[] = {
      .defval = "1 4", .apply = apply_sync},
     {.name = "initial-dynamic-threshold", .type = CFG_MEM, .ptr = &tc.thr_initial, .min = 0, .max = LLONG_MAX,
      .defval = "4096", .apply = apply_sync},
+    /* 0: the soft band needs the threshold at 3/4 of a size to put all of
+     * it on PMem (at 0.82x for 80%), so any positive floor makes some
+     * ratio unreachable for the smallest values (64 stopped 64-byte values
+     * at a 43% DRAM share).  The controller's own floor is 3/4 of the
+     * smallest size seen (tier.c ctl_params), which keeps it from winding
+     * below where placement changes. */
     {.name = "dynamic-threshold-min", .type = CFG_MEM, .ptr = &tc.thr_min, .min = 0, .max = LLONG_MAX,
-     .defval = "64", .apply = apply_sync},
+     .defval = "0", .apply = apply_sync},
     {.name = "dynamic-threshold-max", .type = CFG_MEM, .ptr = &tc.thr_max, .min = 0, .max = LLONG_MAX,
      .defval = "1073741824", .apply = apply_sync},
     {.name = "memory-ratio-check-period", .type = CFG_LL, .ptr = &tc.period_ms, .min = 1, .max = 3600000,

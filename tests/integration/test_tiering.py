@@ -228,6 +228,46 @@ def test_all_hot_keys_still_migrate():
         print("  1:2 with every key hot in %.1fs, %d steps" % (took, int(i["tier_migration_steps"]) - steps0))
 
 
+def test_small_values_reach_the_ratio():
+    # 64-byte values are 65-byte blocks: the default floor of the dynamic
+    # threshold must let the soft band put 80% and 89% of them on PMem.
+    # The keys are rewritten all the time, so placement has to do it:
+    # migration alone cannot keep up with a load that re-places every value.
+    with Server(["--dram-pmem-ratio", "1", "4"] + SMALL_EXTRA) as s:
+        r = s.client()
+        n = 20000
+
+        def fill(c, tag):
+            p = c.pipeline(transaction=False)
+            for i in range(n):
+                p.set("s%d" % i, b"%s%062d" % (tag, i))
+                if i % 2000 == 1999:
+                    p.execute()
+            p.execute()
+
+        fill(r, b"a")
+        stop = threading.Event()
+
+        def writer():
+            c = s.client()
+            while not stop.is_set():
+                fill(c, b"b")
+
+        t = threading.Thread(target=writer)
+        t.start()
+        try:
+            wait_share(r, 20.0, timeout=20)
+            assert r.config_set("dram-pmem-ratio", "1 8") is True
+            wait_share(r, 100.0 / 9, timeout=20)
+        finally:
+            stop.set()
+            t.join()
+        assert r.get("s123") == b"b%062d" % 123
+
+
+SMALL_EXTRA = []
+
+
 def test_policy_switch_live():
     with Server(["--dram-pmem-ratio", "1", "4"]) as s:
         r = s.client()

@@ -251,9 +251,12 @@ static void test_policies(void **state)
     assert_int_equal(in.threshold, 2000);
     assert_string_equal(in.policy_name, "ratio");
     assert_true(in.target_share > 0.19 && in.target_share < 0.21);   /* default 1:4 */
+    assert_int_equal(in.threshold_min, 0);                           /* default floor */
+    assert_int_equal(tier_set_threshold_bounds(64, 1 << 30, err, sizeof(err)), TIER_OK);
     assert_int_equal(tier_set_initial_threshold(10, err, sizeof(err)), TIER_OK);
     tier_get_info(&in);
     assert_int_equal(in.threshold, in.threshold_min);                /* clamped */
+    assert_int_equal(tier_set_threshold_bounds(0, 1 << 30, err, sizeof(err)), TIER_OK);
 
     tier_free(a);
     tier_free(b);
