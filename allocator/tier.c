@@ -125,7 +125,7 @@ static int pmem_open;
 static _Atomic uint64_t thr_eff = UINT64_MAX;
 /* the soft band (see Placement); band_lo == band_hi == thr_eff outside ratio */
 static _Atomic uint64_t band_lo = UINT64_MAX, band_hi = UINT64_MAX;
-/* Smallest and largest user request seen since start-up: the controller's
+/* Smallest and largest user request seen since tier_init: the controller's
  * useful range (anti-windup, see threshold.h).  Written only when a new
  * extreme appears, so the hot path is a load and a compare each. */
 static _Atomic uint64_t size_seen_lo = UINT64_MAX, size_seen_hi;
@@ -856,6 +856,9 @@ int tier_init(const tier_config *c, char *err, size_t errlen)
     restart_controller();
     apply_policy();
     sweep_done = sweep_gen;    /* a new tier holds nothing to sweep */
+    /* the controller's useful range counts the sizes seen from here on */
+    atomic_store_explicit(&size_seen_lo, UINT64_MAX, memory_order_relaxed);
+    atomic_store_explicit(&size_seen_hi, 0, memory_order_relaxed);
     return TIER_OK;
 }
 
