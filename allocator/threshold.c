@@ -36,6 +36,18 @@
  *   The dead band keeps the threshold still once on target, so a
  *   stationary workload stays put instead of dithering on sampling noise.
  *
+ *   Anti-windup: when new allocations cannot close the error (a read-mostly
+ *   load after CONFIG SET of the ratio), migration closes it, slowly, and
+ *   the integrator meanwhile runs on, accelerated, to a bound -- 1 GiB --
+ *   though every value already lands on one tier at 4/3 of the largest
+ *   size.  Once the share arrives every new value is misplaced until the
+ *   threshold has unwound those decades.  So the caller passes the range
+ *   of thresholds that change placement (from the value sizes it has
+ *   seen) and the threshold is clamped to it like to [min, max]: beyond
+ *   it the integrator has nothing to gain.  While the threshold sits at
+ *   such an end the scale is not accelerated further either, so the first
+ *   step back is not a 16x one.
+ *
  *   Rounding to whole bytes could freeze a small threshold (3 * 1.05 is
  *   still 3), and a multiplicative update cannot leave 0; both are handled
  *   by computing from max(cur, 1) and forcing at least a one-byte move in
@@ -71,10 +83,24 @@ static uint64_t clamp_u64(uint64_t v, uint64_t lo, uint64_t hi)
     return v;
 }
 
+void threshold_bounds(const threshold_params *p, uint64_t *lo, uint64_t *hi)
+{
+    uint64_t l = p->min, h = p->max >= p->min ? p->max : p->min;
+    if (p->range_hi && p->range_hi >= p->range_lo) {
+        /* Narrow to the useful range; where the two do not overlap, the
+         * operator's bound nearer to it wins. */
+        if (p->range_hi < h) h = p->range_hi > l ? p->range_hi : l;
+        if (p->range_lo > l) l = p->range_lo < h ? p->range_lo : h;
+    }
+    *lo = l;
+    *hi = h;
+}
+
 uint64_t threshold_ctl_step(threshold_ctl *c, const threshold_params *p,
                             uint64_t dram_user, uint64_t pmem_user, uint64_t cur)
 {
-    uint64_t lo = p->min, hi = p->max >= p->min ? p->max : p->min;
+    uint64_t lo, hi;
+    threshold_bounds(p, &lo, &hi);
     double target = p->target_dram_share;
     if (!(target >= 0.0)) target = 0.0;       /* also catches NaN */
     if (target > 1.0) target = 1.0;
@@ -109,7 +135,8 @@ uint64_t threshold_ctl_step(threshold_ctl *c, const threshold_params *p,
         if (c->scale < THRESHOLD_SCALE_MIN) c->scale = THRESHOLD_SCALE_MIN;
         c->stalled_ticks = 0;
     } else if (c->have_prev && fabs(err) >= fabs(c->prev_err)) {
-        if (++c->stalled_ticks >= THRESHOLD_STALL_TICKS) {
+        int pinned = (sign > 0 && cur >= hi) || (sign < 0 && cur <= lo);
+        if (++c->stalled_ticks >= THRESHOLD_STALL_TICKS && !pinned) {
             c->scale *= 2.0;
             if (c->scale > THRESHOLD_SCALE_MAX) c->scale = THRESHOLD_SCALE_MAX;
         }

@@ -11,9 +11,11 @@
  *     error does not shrink from one tick to the next and halves at each
  *     overshoot (sign flip), so the same controller works whether the share
  *     follows the threshold within one tick or over hundreds.
- *   - The result is always in [min, max].  A step that wants to move the
- *     threshold moves it by at least one byte, and clamping comes last, so
- *     it never creeps towards a bound without reaching it.
+ *   - The result is always in [min, max], narrowed to the range of
+ *     thresholds that change placement when the caller knows it (see
+ *     threshold_params).  A step that wants to move the threshold moves it
+ *     by at least one byte, and clamping comes last, so it never creeps
+ *     towards a bound without reaching it.
  *   - With no user data at all it holds the threshold (there is no share to
  *     measure); with one tier empty the share is 0 or 1 and it steers
  *     normally.
@@ -49,6 +51,13 @@ typedef struct threshold_params {
     double target_dram_share;   /* wanted DRAM / (DRAM + PMem) of user bytes, in (0,1) */
     uint64_t min;               /* lowest threshold allowed */
     uint64_t max;               /* highest threshold allowed, >= min */
+    /* Thresholds outside [range_lo, range_hi] place nothing differently
+     * from the range's ends (every value seen is below range_hi, above
+     * range_lo, given the placement's soft band); range_hi == 0: unknown.
+     * The threshold is kept inside (anti-windup): while migration closes
+     * an error the integrator would otherwise run on to a bound, and every
+     * new value would be misplaced until it came back. */
+    uint64_t range_lo, range_hi;
 } threshold_params;
 
 typedef struct threshold_ctl {
@@ -67,7 +76,11 @@ void threshold_ctl_init(threshold_ctl *c);
 /* DRAM share of user bytes in [0,1], or -1 when both are zero. */
 double threshold_share(uint64_t dram_user, uint64_t pmem_user);
 
-/* One controller tick.  Returns the new threshold, in [p->min, p->max]. */
+/* The bounds the controller holds the threshold to: [min, max] narrowed
+ * to the useful range when one is known, never empty. */
+void threshold_bounds(const threshold_params *p, uint64_t *lo, uint64_t *hi);
+
+/* One controller tick.  Returns the new threshold, in threshold_bounds(). */
 uint64_t threshold_ctl_step(threshold_ctl *c, const threshold_params *p,
                             uint64_t dram_user, uint64_t pmem_user, uint64_t cur);
 

@@ -60,7 +60,8 @@
  *   tier_tick() runs threshold_ctl_step() every period under the ratio
  *   policy.  New allocations steer the share only as fast as the workload
  *   writes; when the controller reports it is stalled (the error stopped
- *   shrinking) or the threshold sits at a bound, tier_migrate_plan_get()
+ *   shrinking) or the threshold sits at a bound (its own, or the end of the
+ *   range of sizes seen: see threshold.h), tier_migrate_plan_get()
  *   asks the server to move existing values (it owns the key walk) with
  *   tier_move(), within a time budget per tick.
  */
@@ -124,6 +125,10 @@ static int pmem_open;
 static _Atomic uint64_t thr_eff = UINT64_MAX;
 /* the soft band (see Placement); band_lo == band_hi == thr_eff outside ratio */
 static _Atomic uint64_t band_lo = UINT64_MAX, band_hi = UINT64_MAX;
+/* Smallest and largest user request seen since tier_init: the controller's
+ * useful range (anti-windup, see threshold.h).  Written only when a new
+ * extreme appears, so the hot path is a load and a compare each. */
+static _Atomic uint64_t size_seen_lo = UINT64_MAX, size_seen_hi;
 /* per thread, so the coin needs no lock; any odd seed works for xorshift */
 static _Thread_local uint64_t place_rng = 0x9E3779B97F4A7C15ull;
 
@@ -145,7 +150,7 @@ static struct {
     .policy = TIER_POLICY_ONLY_DRAM,
     .ratio_dram = 1,
     .ratio_pmem = 4,
-    .tmin = 64,
+    .tmin = 0,
     .tmax = 1ULL << 30,
     .tinit = 4096,
     .period_ms = 100,
@@ -361,9 +366,18 @@ static void note_overflow(void *q)
 
 /* ---- user data -------------------------------------------------------------- */
 
+static inline void note_size(size_t n)
+{
+    if (__builtin_expect((uint64_t)n > atomic_load_explicit(&size_seen_hi, memory_order_relaxed), 0))
+        atomic_store_explicit(&size_seen_hi, n, memory_order_relaxed);
+    if (__builtin_expect((uint64_t)n < atomic_load_explicit(&size_seen_lo, memory_order_relaxed), 0))
+        atomic_store_explicit(&size_seen_lo, n, memory_order_relaxed);
+}
+
 static void *user_alloc(size_t n)
 {
     ensure_ready();
+    note_size(n);
     if (wants_pmem(n)) {
         void *p = pmem_alloc_user(n);
         if (p) return p;
@@ -389,6 +403,7 @@ static void *user_realloc(void *p, size_t n)
 {
     if (!p) return user_alloc(n);
     if (n == 0) n = 1;
+    note_size(n);
     tier_id cur = tier_of(p);
     int to_pmem = placement(n);
     if (to_pmem < 0) to_pmem = cur == TIER_PMEM;   /* in the band: stay */
@@ -753,7 +768,7 @@ void tier_config_defaults(tier_config *c)
     c->policy = TIER_POLICY_RATIO;
     c->ratio_dram = 1;
     c->ratio_pmem = 4;
-    c->threshold_min = 64;
+    c->threshold_min = 0;      /* see dynamic-threshold-min in src/tiering.c */
     c->threshold_max = 1ULL << 30;
     c->threshold_initial = 4096;
     c->period_ms = 100;
@@ -841,6 +856,9 @@ int tier_init(const tier_config *c, char *err, size_t errlen)
     restart_controller();
     apply_policy();
     sweep_done = sweep_gen;    /* a new tier holds nothing to sweep */
+    /* the controller's useful range counts the sizes seen from here on */
+    atomic_store_explicit(&size_seen_lo, UINT64_MAX, memory_order_relaxed);
+    atomic_store_explicit(&size_seen_hi, 0, memory_order_relaxed);
     return TIER_OK;
 }
 
@@ -882,13 +900,31 @@ static double target_share(void)
     return (double)cfg.ratio_dram / ((double)cfg.ratio_dram + (double)cfg.ratio_pmem);
 }
 
+/* The controller's parameters.  The useful range comes from the sizes
+ * seen and the soft band [t - t/4, t + t/3): at or above range_hi every
+ * size seen goes to DRAM, at or below range_lo every one to PMem. */
+static void ctl_params(threshold_params *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->target_dram_share = target_share();
+    p->min = cfg.tmin;
+    p->max = cfg.tmax;
+    uint64_t lo = atomic_load_explicit(&size_seen_lo, memory_order_relaxed);
+    uint64_t hi = atomic_load_explicit(&size_seen_hi, memory_order_relaxed);
+    if (hi && hi < UINT64_MAX / 2 && lo <= hi) {
+        p->range_hi = hi + hi / 3 + 2;
+        p->range_lo = lo - lo / 4;
+    }
+}
+
 int tier_tick(uint64_t now_ms)
 {
     if (cfg.policy != TIER_POLICY_RATIO || !pmem_open) return 0;
     if (have_tick && now_ms - last_tick_ms < cfg.period_ms) return 0;
     last_tick_ms = now_ms;
     have_tick = 1;
-    threshold_params p = {.target_dram_share = target_share(), .min = cfg.tmin, .max = cfg.tmax};
+    threshold_params p;
+    ctl_params(&p);
     uint64_t next = threshold_ctl_step(&ctl, &p, LOAD(c_user[TIER_DRAM]),
                                        LOAD(c_user[TIER_PMEM]), dyn_thr);
     int changed = next != dyn_thr;
@@ -951,7 +987,11 @@ int tier_migrate_plan_get(tier_migrate_plan *plan)
     if (share < 0) return 0;
     double e = target_share() - share;
     if (fabs(e) <= TIER_MIGRATE_DEADBAND) return 0;
-    int pinned = (e > 0 && dyn_thr >= cfg.tmax) || (e < 0 && dyn_thr <= cfg.tmin);
+    threshold_params tp;
+    uint64_t tlo, thi;
+    ctl_params(&tp);
+    threshold_bounds(&tp, &tlo, &thi);
+    int pinned = (e > 0 && dyn_thr >= thi) || (e < 0 && dyn_thr <= tlo);
     if (!pinned && ctl.stalled_ticks < TIER_MIGRATE_STALL_TICKS) return 0;
     uint64_t want = (uint64_t)(fabs(e) * ((double)d + (double)p));
     if (e < 0) {

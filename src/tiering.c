@@ -19,10 +19,15 @@
  *   cycle whatever the table does (dict_scan's guarantee).
  *   Hot/cold choice under the ratio policy: going to PMem we first take
  *   only keys idle for at least `cold_idle` seconds, going to DRAM only keys
- *   idle at most `hot_idle` seconds.  Each full cycle that ends with work
- *   still wanted relaxes the filter (x4), so the step always converges; a
- *   tick without work resets it.  The key's access clock is read, never
- *   written.
+ *   idle at most `hot_idle` seconds.  The filter relaxes (x4) after each
+ *   full cycle that ends with work still wanted, and also after DRY_STEPS
+ *   steps in a row in which the filter turned away most keys examined: a
+ *   keyspace too big for one step per cycle, all of it hot, would otherwise
+ *   wait a whole cycle per relaxation and never get there under load.  It
+ *   resets only after RESET_GAP_TICKS cron ticks in a row without work (or
+ *   when the direction changes), because the plan flickers off for a tick
+ *   whenever new writes shrink the error, and a reset on every flicker
+ *   undid all relaxation.  The key's access clock is read, never written.
  *   Aggregates: a type's migrate may stop inside a value and say where to
  *   continue (tiering_step.cursor).  That key, and the keys after it in
  *   the same keyspace bucket (which the SCAN cursor has already passed),
@@ -235,8 +240,14 @@ static const cfg_entry tiering_configs[] = {
      .defval = "1 4", .apply = apply_sync},
     {.name = "initial-dynamic-threshold", .type = CFG_MEM, .ptr = &tc.thr_initial, .min = 0, .max = LLONG_MAX,
      .defval = "4096", .apply = apply_sync},
+    /* 0: the soft band needs the threshold at 3/4 of a size to put all of
+     * it on PMem (at 0.82x for 80%), so any positive floor makes some
+     * ratio unreachable for the smallest values (64 stopped 64-byte values
+     * at a 43% DRAM share).  The controller's own floor is 3/4 of the
+     * smallest size seen (tier.c ctl_params), which keeps it from winding
+     * below where placement changes. */
     {.name = "dynamic-threshold-min", .type = CFG_MEM, .ptr = &tc.thr_min, .min = 0, .max = LLONG_MAX,
-     .defval = "64", .apply = apply_sync},
+     .defval = "0", .apply = apply_sync},
     {.name = "dynamic-threshold-max", .type = CFG_MEM, .ptr = &tc.thr_max, .min = 0, .max = LLONG_MAX,
      .defval = "1073741824", .apply = apply_sync},
     {.name = "memory-ratio-check-period", .type = CFG_LL, .ptr = &tc.period_ms, .min = 1, .max = 3600000,
@@ -356,6 +367,9 @@ const char *tiering_value_tier(const kv *e)
 #define RATE_START 1000.0            /* bytes/us assumed before the first measurement */
 #define MAX_CYCLES_PER_STEP 2        /* an empty or unmovable keyspace must not spin */
 #define PENDING_MAX 16               /* longer bucket chains: the rest waits for the next cycle */
+#define DRY_STEPS 3                  /* steps moving nothing for hotness before a relaxation */
+#define DRY_RATIO 8                  /* ... dry: over this many keys turned away per block moved */
+#define RESET_GAP_TICKS 10           /* cron ticks without work before the filter resets */
 
 static struct {
     uint64_t *cursor;                /* per database */
@@ -364,7 +378,8 @@ static struct {
     int started_cycle;               /* a cycle is under way (some cursor left 0) */
     uint32_t cold_idle, hot_idle;    /* hot/cold filter (seconds) */
     tier_id last_to;
-    int had_work;
+    unsigned idle_ticks;             /* cron ticks in a row without a plan */
+    unsigned dry_steps;              /* steps in a row that only met filtered keys */
     double rate;                     /* measured copy rate, bytes/us */
     tiering_stats stats;
     /* Keys a step ended on: the value it left part-way (with the position
@@ -381,13 +396,15 @@ static struct {
     int npend;
     uint64_t sweep;                  /* sweep generation the current pass belongs to */
     int sweep_wrapped;               /* that pass's cursor wrapped: done once npend == 0 */
-} mig = {.cold_idle = COLD_IDLE_START, .hot_idle = HOT_IDLE_START, .rate = RATE_START};
+} mig = {.cold_idle = COLD_IDLE_START, .hot_idle = HOT_IDLE_START, .rate = RATE_START,
+         .idle_ticks = RESET_GAP_TICKS};
 
 typedef struct walk_ctx {
     tiering_step *st;
     int db;
     int use_clock;                   /* ratio policy: apply the hot/cold filter */
     unsigned visited;
+    unsigned filtered;               /* keys the hot/cold filter turned away */
 } walk_ctx;
 
 void tiering_get_stats(tiering_stats *out) { *out = mig.stats; }
@@ -442,13 +459,17 @@ static int migrate_value(kv *e, const tiering_type_ops *o, tiering_step *st, uin
 
 /* Visit the keys earlier steps ended on, first to last.  Keys are looked up
  * by name: one that is gone or changed type is dropped. */
-static void pending_run(tiering_step *st, int use_clock)
+static void pending_run(tiering_step *st, walk_ctx *w)
 {
+    int use_clock = w->use_clock;
     while (mig.npend > 0 && !st->stop) {
         struct pending_key *p = &mig.pend[0];
         kv *e = p->db < server.ndbs ? (kv *)dict_find(&server.dbs[p->db].keys, p->key, p->klen) : NULL;
         const tiering_type_ops *o = e && e->type == p->type ? ops_of(e->type) : NULL;
-        if (o && o->migrate && filter_ok(use_clock, e, st) && migrate_value(e, o, st, &p->cursor)) return;
+        if (o && o->migrate) {
+            if (!filter_ok(use_clock, e, st)) w->filtered++;
+            else if (migrate_value(e, o, st, &p->cursor)) return;
+        }
         pending_pop();
     }
 }
@@ -502,7 +523,11 @@ static void walk_visit(void *priv, dict_node *n)
         return;
     }
     const tiering_type_ops *o = ops_of(e->type);
-    if (!o || !o->migrate || !filter_ok(w->use_clock, e, st)) return;
+    if (!o || !o->migrate) return;
+    if (!filter_ok(w->use_clock, e, st)) {
+        w->filtered++;
+        return;
+    }
     uint64_t cursor = 0;
     if (migrate_value(e, o, st, &cursor)) pending_push(w->db, e, cursor);
 }
@@ -528,8 +553,11 @@ static uint64_t walk(const tier_migrate_plan *plan, void *arg)
         mig.ndbs = server.ndbs;
         mig.db = 0;
     }
-    if (!mig.had_work || plan->to != mig.last_to) reset_filter();
-    mig.had_work = 1;
+    if (mig.idle_ticks >= RESET_GAP_TICKS || plan->to != mig.last_to) {
+        reset_filter();
+        mig.dry_steps = 0;
+    }
+    mig.idle_ticks = 0;
     mig.last_to = plan->to;
     if (plan->sweep != mig.sweep) {
         /* A new sweep (or the end of one): its pass starts from the top. */
@@ -540,7 +568,7 @@ static uint64_t walk(const tier_migrate_plan *plan, void *arg)
     }
     tiering_step st = {.plan = plan, .deadline_us = plan->deadline_us};
     walk_ctx w = {.st = &st, .use_clock = tc.policy == TIER_POLICY_RATIO && !plan->sweep};
-    pending_run(&st, w.use_clock);
+    pending_run(&st, &w);
     int cycles = 0;
     while (!st.stop && cycles < MAX_CYCLES_PER_STEP) {
         db *d = &server.dbs[mig.db];
@@ -561,6 +589,15 @@ static uint64_t walk(const tier_migrate_plan *plan, void *arg)
         }
         if (tier_now_us() >= st.deadline_us) st.stop = 1;
         if (mig.sweep_wrapped) break;
+    }
+    /* Dry: the filter turned away most of what the step examined (all of
+     * it, under a uniformly hot load).  A step that still finds enough
+     * keys keeps the filter, so cold keys go first while there are any. */
+    if (w.filtered <= DRY_RATIO * st.moved_blocks) {
+        mig.dry_steps = 0;
+    } else if (++mig.dry_steps >= DRY_STEPS) {
+        relax_filter();
+        mig.dry_steps = 0;
     }
     if (plan->sweep && mig.sweep_wrapped && mig.npend == 0) {
         tier_migrate_sweep_done(plan->sweep);
@@ -592,7 +629,7 @@ void tiering_cron(void)
     uint64_t t0 = tier_now_us();
     tier_migrate_plan plan;
     if (!tier_migrate_plan_get(&plan)) {
-        mig.had_work = 0;
+        if (mig.idle_ticks < RESET_GAP_TICKS) mig.idle_ticks++;
         return;
     }
     /* Wall time is what a client waits; CPU time is what the step itself
@@ -680,5 +717,8 @@ size_t tiering_info(char *buf, size_t cap)
     outf(&o, "tier_migration_max_step_us:%llu\r\n", (unsigned long long)mig.stats.max_step_us);
     outf(&o, "tier_migration_max_step_cpu_us:%llu\r\n", (unsigned long long)mig.stats.max_step_cpu_us);
     outf(&o, "tier_migration_skipped_large:%llu\r\n", (unsigned long long)mig.stats.skipped_large);
+    /* the walk's hot/cold filter now: to PMem keys idle >= cold, to DRAM idle <= hot (s) */
+    outf(&o, "tier_migration_cold_idle:%u\r\n", mig.cold_idle);
+    outf(&o, "tier_migration_hot_idle:%u\r\n", mig.hot_idle);
     return o.len;
 }

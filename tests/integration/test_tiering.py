@@ -180,6 +180,94 @@ def test_hot_values_come_back_to_dram_first():
         assert on_dram(cold) < 0.5 * len(cold), on_dram(cold)
 
 
+def test_all_hot_keys_still_migrate():
+    # Every key is read all the time, so the walk's cold-first filter turns
+    # all of them away.  It must relax within a few steps, not one full pass
+    # over the keyspace per relaxation: 30k small PMem keys make a pass take
+    # tens of steps at this budget (the fix needs about 1 s to relax fully,
+    # the old walk over 20 s), and only about 500 DRAM values have to go.
+    with Server(["--memory-alloc-policy", "only-pmem", "--tier-migration-budget-us", "0"]) as s:
+        r = s.client()
+        nsmall, nbig = 30000, 1500
+        p = r.pipeline(transaction=False)
+        for i in range(nsmall):
+            p.set("a%d" % i, b"a" * 100)
+            if i % 5000 == 4999:
+                p.execute()
+        p.execute()
+        r.config_set("memory-alloc-policy", "only-dram")
+        for i in range(nbig):
+            p.set("b%d" % i, b"b" * 2000)
+        p.execute()
+        s0 = share(r)
+        assert 40.0 < s0 < 55.0, tinfo(r)
+        keys = ["a%d" % i for i in range(nsmall)] + ["b%d" % i for i in range(nbig)]
+        stop = threading.Event()
+
+        def toucher():
+            c = s.client()
+            while not stop.is_set():
+                for j in range(0, len(keys), 5000):
+                    c.execute_command("MGET", *keys[j:j + 5000])
+
+        t = threading.Thread(target=toucher)
+        t.start()
+        try:
+            time.sleep(1.2)   # the clock (seconds) has ticked: none idle >= 1 s
+            steps0 = int(tinfo(r)["tier_migration_steps"])
+            r.execute_command("CONFIG", "SET", "memory-alloc-policy", "ratio", "dram-pmem-ratio", "1 2",
+                              "tier-migration-budget-us", "200")
+            t0 = time.time()
+            wait_share(r, 100.0 / 3, timeout=12)
+            took = time.time() - t0
+        finally:
+            stop.set()
+            t.join()
+        i = tinfo(r)
+        assert int(i["migrated_to_pmem_bytes"]) > 0, i
+        print("  1:2 with every key hot in %.1fs, %d steps" % (took, int(i["tier_migration_steps"]) - steps0))
+
+
+def test_small_values_reach_the_ratio():
+    # 64-byte values are 65-byte blocks: the default floor of the dynamic
+    # threshold must let the soft band put 80% and 89% of them on PMem.
+    # The keys are rewritten all the time, so placement has to do it:
+    # migration alone cannot keep up with a load that re-places every value.
+    with Server(["--dram-pmem-ratio", "1", "4"] + SMALL_EXTRA) as s:
+        r = s.client()
+        n = 20000
+
+        def fill(c, tag):
+            p = c.pipeline(transaction=False)
+            for i in range(n):
+                p.set("s%d" % i, b"%s%062d" % (tag, i))
+                if i % 2000 == 1999:
+                    p.execute()
+            p.execute()
+
+        fill(r, b"a")
+        stop = threading.Event()
+
+        def writer():
+            c = s.client()
+            while not stop.is_set():
+                fill(c, b"b")
+
+        t = threading.Thread(target=writer)
+        t.start()
+        try:
+            wait_share(r, 20.0, timeout=20)
+            assert r.config_set("dram-pmem-ratio", "1 8") is True
+            wait_share(r, 100.0 / 9, timeout=20)
+        finally:
+            stop.set()
+            t.join()
+        assert r.get("s123") == b"b%062d" % 123
+
+
+SMALL_EXTRA = []
+
+
 def test_policy_switch_live():
     with Server(["--dram-pmem-ratio", "1", "4"]) as s:
         r = s.client()

@@ -275,6 +275,132 @@ static void test_growing_from_empty(void **state)
     sim_free(&s);
 }
 
+/* ---- migration and anti-windup ---------------------------------------------- */
+
+/* The server's migration, modelled: once the controller has stalled for 3
+ * ticks (or sits at a bound) and the share is more than 1 point off, up to
+ * `budget` bytes of values move per tick to the tier the threshold now
+ * assigns them.  Returns the bytes moved. */
+static uint64_t sim_migrate(sim *s, uint64_t budget)
+{
+    uint64_t lo, hi;
+    threshold_bounds(&s->par, &lo, &hi);
+    double e = s->par.target_dram_share - sim_share(s);
+    if (fabs(e) <= 0.01) return 0;
+    int pinned = (e > 0 && s->thr >= hi) || (e < 0 && s->thr <= lo);
+    if (!pinned && s->ctl.stalled_ticks < 3) return 0;
+    int to_pm = e < 0;
+    uint64_t want = (uint64_t)(fabs(e) * (double)(s->user[0] + s->user[1])), moved = 0;
+    size_t start = s->n ? rnd(s) % s->n : 0;
+    for (size_t k = 0; k < s->n && moved < budget && moved < want; k++) {
+        size_t i = (start + k) % s->n;
+        if (s->pm[i] == to_pm || (s->size[i] >= s->thr) != to_pm) continue;
+        s->user[s->pm[i]] -= s->size[i];
+        s->pm[i] = (uint8_t)to_pm;
+        s->user[to_pm] += s->size[i];
+        moved += s->size[i];
+    }
+    return moved;
+}
+
+typedef struct windup_result {
+    uint64_t thr_peak;          /* highest threshold after the target change */
+    int reached;                /* tick the share first came within TOL, -1 never */
+    uint64_t moved_back;        /* bytes migrated to PMem after that: undoing overshoot */
+    double worst_after;         /* largest |error| after reaching */
+} windup_result;
+
+/* Read-mostly (0.3% turnover per tick), mixed sizes up to 64 KiB, on target
+ * at 1:4; then CONFIG SET 4:1.  New values alone would take a thousand
+ * ticks, so migration does the work while the controller keeps pushing. */
+static windup_result run_windup(int know_range)
+{
+    sim s;
+    windup_result r = {0, -1, 0, 0};
+    sim_init(&s, POP + 1, 0.2, 64, 1 << 30, 4096, 1234);
+    fill(&s, POP, 16, 65536);
+    if (know_range) {
+        /* what the allocator passes: the sizes seen, hard split here */
+        s.par.range_lo = 16;
+        s.par.range_hi = 65536 + 1;
+    }
+    run_churn(&s, 600, 300, NULL, 0);
+    assert_true(fabs(sim_share(&s) - 0.2) <= TOL);
+    s.par.target_dram_share = 0.8;
+    threshold_ctl_init(&s.ctl);
+    for (int t = 0; t < 1500; t++) {
+        for (int k = 0; k < 300; k++) {
+            sim_delete(&s, rnd(&s) % s.n);
+            sim_insert(&s, logsize(&s, 16, 65536));
+        }
+        sim_tick(&s);
+        uint64_t m = sim_migrate(&s, 4u << 20);
+        if (s.thr > r.thr_peak) r.thr_peak = s.thr;
+        double e = fabs(sim_share(&s) - 0.8);
+        if (r.reached < 0 && e <= TOL) r.reached = t;
+        if (r.reached >= 0) {
+            if (e > r.worst_after) r.worst_after = e;
+            if (sim_share(&s) > 0.8) r.moved_back += m;
+        }
+    }
+    sim_free(&s);
+    return r;
+}
+
+static void test_no_windup_during_migration(void **state)
+{
+    windup_result without = run_windup(0), with = run_windup(1);
+    fprintf(stderr, "  without range: peak threshold %llu, reached at tick %d, worst error after "
+            "%.4f, moved back %llu bytes\n", (unsigned long long)without.thr_peak, without.reached,
+            without.worst_after, (unsigned long long)without.moved_back);
+    fprintf(stderr, "  with range:    peak threshold %llu, reached at tick %d, worst error after "
+            "%.4f, moved back %llu bytes\n", (unsigned long long)with.thr_peak, with.reached,
+            with.worst_after, (unsigned long long)with.moved_back);
+    assert_true(with.reached >= 0);
+    /* the threshold never left the sizes that exist */
+    assert_true(with.thr_peak <= 65536 + 1);
+    /* and once there, the share stayed: no wave of misplaced new values */
+    assert_true(with.worst_after <= TOL);
+    assert_true(with.moved_back <= (1u << 20));
+}
+
+/* The useful range narrows [min, max]; it never widens it, never empties it. */
+static void test_range_bounds(void **state)
+{
+    threshold_params p = {.target_dram_share = 0.5, .min = 64, .max = 1 << 30};
+    uint64_t lo, hi;
+    threshold_bounds(&p, &lo, &hi);
+    assert_int_equal(lo, 64);
+    assert_int_equal(hi, 1 << 30);
+    p.range_lo = 10;
+    p.range_hi = 90000;
+    threshold_bounds(&p, &lo, &hi);
+    assert_int_equal(lo, 64);
+    assert_int_equal(hi, 90000);
+    p.range_lo = 100;
+    threshold_bounds(&p, &lo, &hi);
+    assert_int_equal(lo, 100);
+    p.range_lo = 2;
+    p.range_hi = 30;              /* every value below min: min holds */
+    threshold_bounds(&p, &lo, &hi);
+    assert_int_equal(lo, 64);
+    assert_int_equal(hi, 64);
+    p.range_lo = 1ULL << 31;      /* every value above max: max holds */
+    p.range_hi = 1ULL << 32;
+    threshold_bounds(&p, &lo, &hi);
+    assert_int_equal(lo, 1 << 30);
+    assert_int_equal(hi, 1 << 30);
+    /* stepping on an error the range cannot serve stops at its end */
+    threshold_ctl c;
+    threshold_ctl_init(&c);
+    p.range_lo = 100;
+    p.range_hi = 5000;
+    uint64_t t = 1000;
+    for (int i = 0; i < 50; i++) t = threshold_ctl_step(&c, &p, 10, 90, t);
+    assert_int_equal(t, 5000);
+    assert_true(c.scale <= 16.0);
+}
+
 /* ---- direct properties ----------------------------------------------------- */
 
 static void test_empty_and_one_sided(void **state)
@@ -410,6 +536,8 @@ int main(void)
         cmocka_unit_test(test_values_growing_by_realloc),
         cmocka_unit_test(test_target_changes_midway),
         cmocka_unit_test(test_growing_from_empty),
+        cmocka_unit_test(test_no_windup_during_migration),
+        cmocka_unit_test(test_range_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -251,9 +251,12 @@ static void test_policies(void **state)
     assert_int_equal(in.threshold, 2000);
     assert_string_equal(in.policy_name, "ratio");
     assert_true(in.target_share > 0.19 && in.target_share < 0.21);   /* default 1:4 */
+    assert_int_equal(in.threshold_min, 0);                           /* default floor */
+    assert_int_equal(tier_set_threshold_bounds(64, 1 << 30, err, sizeof(err)), TIER_OK);
     assert_int_equal(tier_set_initial_threshold(10, err, sizeof(err)), TIER_OK);
     tier_get_info(&in);
     assert_int_equal(in.threshold, in.threshold_min);                /* clamped */
+    assert_int_equal(tier_set_threshold_bounds(0, 1 << 30, err, sizeof(err)), TIER_OK);
 
     tier_free(a);
     tier_free(b);
@@ -470,6 +473,36 @@ static void test_ratio_holds_with_one_value_size(void **state)
         if (worst > 0.02) fprintf(stderr, "target %.2f: worst error %.3f\n", target, worst);
         assert_true(worst <= 0.02);
     }
+    for (int i = 0; i < N; i++) tier_free(v[i]);
+    assert_back_to_base();
+}
+
+/* Anti-windup: with nothing allocated and nothing migrated, an error the
+ * threshold cannot serve drives it to the end of the useful range (3/4 and
+ * 4/3 of the sizes seen, the soft band's reach), not to 0 or 1 GiB. */
+static void test_threshold_stays_within_sizes_seen(void **state)
+{
+    open_emulated(64 << 20, TIER_POLICY_ONLY_PMEM, 0);
+    enum { N = 500 };
+    void *v[N];
+    for (int i = 0; i < N; i++) v[i] = tier_malloc(1000);
+    assert_int_equal(d_user(TIER_DRAM), 0);
+    assert_int_equal(tier_set_ratio(4, 1, err, sizeof(err)), TIER_OK);
+    assert_int_equal(tier_set_policy(TIER_POLICY_RATIO, err, sizeof(err)), TIER_OK);
+    uint64_t now = 1000;
+    tier_info in;
+    for (int t = 0; t < 60; t++) tier_tick(now += 100);
+    tier_get_info(&in);
+    assert_int_equal(in.threshold, 1000 + 1000 / 3 + 2);   /* not dynamic-threshold-max */
+    for (int i = 0; i < N; i++) tier_free(v[i]);
+
+    assert_int_equal(tier_set_policy(TIER_POLICY_ONLY_DRAM, err, sizeof(err)), TIER_OK);
+    for (int i = 0; i < N; i++) v[i] = tier_malloc(1000);
+    assert_int_equal(tier_set_ratio(1, 4, err, sizeof(err)), TIER_OK);
+    assert_int_equal(tier_set_policy(TIER_POLICY_RATIO, err, sizeof(err)), TIER_OK);
+    for (int t = 0; t < 60; t++) tier_tick(now += 100);
+    tier_get_info(&in);
+    assert_int_equal(in.threshold, 1000 - 1000 / 4);        /* not dynamic-threshold-min */
     for (int i = 0; i < N; i++) tier_free(v[i]);
     assert_back_to_base();
 }
@@ -793,6 +826,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_pmem_full_overflows_to_dram, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tick_moves_threshold, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ratio_holds_with_one_value_size, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_threshold_stays_within_sizes_seen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_move_and_migrate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fork_sees_frozen_emulated_pmem, setup, teardown),
         cmocka_unit_test_setup_teardown(test_maxmemory, setup, teardown),
