@@ -38,7 +38,6 @@ struct ev_loop {
     int busy;                /* the last wait returned events */
     int poll_score;          /* recent busy polls: up when one found events */
     unsigned poll_probe;
-    uint64_t wake_by_us;     /* ev_wake_by for the coming sleep, 0 = none */
     int no_poll;             /* ev_poll_hint said polling cannot pay */
 };
 
@@ -178,13 +177,8 @@ static int process_timers(ev_loop *l)
 
 void ev_poll_hint(ev_loop *l, int worth) { l->no_poll = !worth; }
 
-void ev_wake_by(ev_loop *l, uint64_t deadline_us)
-{
-    if (!l->wake_by_us || deadline_us < l->wake_by_us) l->wake_by_us = deadline_us;
-}
-
-/* wait (internal) -- epoll with a microsecond timeout (-1 = forever):
- * ev_wake_by deadlines are often well under a millisecond. */
+/* wait (internal) -- epoll with a microsecond timeout (-1 = forever), so a
+ * timer is not rounded up to the next millisecond. */
 static int wait_events(ev_loop *l, int64_t timeout_us)
 {
     if (timeout_us < 0) return epoll_wait(l->epfd, l->fired, l->setsize, -1);
@@ -197,16 +191,15 @@ static int wait_events(ev_loop *l, int64_t timeout_us)
 
 int ev_process(ev_loop *l, int max_ms)
 {
-    /* before_sleep first: it may ask (ev_wake_by) for an earlier wake-up */
+    /* before_sleep first: it may add timers and gives the poll hint */
     if (l->before_sleep) l->before_sleep(l);
     int64_t timeout = max_ms < 0 ? -1 : (int64_t)max_ms * 1000;
-    if (l->timers || l->wake_by_us) {
-        uint64_t now = util_monotonic_us(), nearest = l->wake_by_us ? l->wake_by_us : UINT64_MAX;
+    if (l->timers) {
+        uint64_t now = util_monotonic_us(), nearest = UINT64_MAX;
         for (ev_timer *t = l->timers; t; t = t->next)
             if (t->when_us < nearest) nearest = t->when_us;
         int64_t us = nearest <= now ? 0 : (int64_t)(nearest - now);
         if (timeout < 0 || us < timeout) timeout = us;
-        l->wake_by_us = 0;
     }
     int n;
     if (l->busy && !l->no_poll && ev_busy_poll_us > 0 && timeout != 0 &&

@@ -10,7 +10,7 @@
  *     handful, so O(n) scans are fine and said so).
  *   - before_sleep runs once per iteration, after the events are handled and
  *     before the loop blocks again (the sleep's timeout is computed after it,
- *     so it may call ev_wake_by).
+ *     so timers it adds count).
  *   - Busy polling (ev_busy_poll_us): after a busy iteration the loop polls
  *     briefly before blocking; an idle loop never spins.
  * Not thread-safe; other threads wake the loop by writing an eventfd that is
@@ -43,9 +43,6 @@ void ev_timer_del(ev_loop *l, long long id);
 void ev_set_before_sleep(ev_loop *l, ev_sleep_fn *fn);
 void ev_set_after_sleep(ev_loop *l, ev_sleep_fn *fn);
 void ev_stop(ev_loop *l);
-/* The coming sleep (this iteration's, when called from before_sleep) ends
- * by this util_monotonic_us() time at the latest. */
-void ev_wake_by(ev_loop *l, uint64_t deadline_us);
 /* From before_sleep: whether busy polling may pay this iteration (replies
  * went out, so answers may follow at once).  Default: yes. */
 void ev_poll_hint(ev_loop *l, int worth);
