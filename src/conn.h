@@ -79,6 +79,7 @@ typedef struct client {
     char *qbuf;                    /* DRAM */
     size_t qlen, qcap, qpos;       /* bytes in buffer, capacity, parse start */
     size_t qpeak;
+    size_t rd_want;                /* free space the next read asks for (adaptive) */
     proto_parser parser;
     int argc;
     arg *argv;                     /* into qbuf, or owned copies (see argv_owned) */

@@ -90,5 +90,32 @@ def test_large_reply_and_raw_socket():
         sock.close()
 
 
+def test_pipeline_of_big_requests_is_read_in_big_reads():
+    # 256 SETs of 4 KB (about 1 MB) queued behind a DEBUG SLEEP, so all of it
+    # waits in the socket when the server reads again.  Reads of at most
+    # 16 KB would need at least 64 of them; growing reads need far fewer.
+    with Server(args=["--durability", "none"]) as s:
+        r = s.client()
+        reads0 = int(r.info("stats")["total_reads_processed"])
+        value = b"v" * 4096
+        one = b"*3\r\n$3\r\nSET\r\n$4\r\nkey1\r\n$4096\r\n" + value + b"\r\n"
+        payload = b"*3\r\n$5\r\nDEBUG\r\n$5\r\nSLEEP\r\n$3\r\n0.5\r\n" + one * 256
+        sock = socket.create_connection(("127.0.0.1", s.port))
+        sock.sendall(payload)
+        want = b"+OK\r\n" * 257
+        got = b""
+        sock.settimeout(10)
+        while len(got) < len(want):
+            chunk = sock.recv(65536)
+            assert chunk, "connection closed early"
+            got += chunk
+        assert got == want
+        sock.close()
+        reads = int(r.info("stats")["total_reads_processed"]) - reads0
+        # the INFO call itself is one read; the payload took the rest
+        assert 2 <= reads <= 30, reads
+        assert int(r.info("stats")["total_writes_processed"]) > 0
+
+
 if __name__ == "__main__":
     run(globals())
