@@ -128,3 +128,14 @@ void scan_reply_cursor(client *c, uint64_t cursor)
     char buf[UTIL_LL_STR_SIZE];
     reply_bulk(c, buf, util_ull2str(buf, cursor));
 }
+
+void scan_reply_nodes(client *c, dict *d, const scan_args *a, scan_emit_fn *emit)
+{
+    scan_batch b = {0};
+    scan_reply_cursor(c, scan_collect(d, a, &b));
+    reply_deferred dd = reply_defer(c);
+    long n = 0;
+    for (size_t i = 0; i < b.n; i++) n += emit(c, b.v[i], a);
+    reply_set_deferred_array(c, dd, n);
+    scan_batch_release(&b);
+}

@@ -58,4 +58,11 @@ void scan_batch_release(scan_batch *b);
 /* the cursor of the reply as a bulk string */
 void scan_reply_cursor(client *c, uint64_t cursor);
 
+/* The dict-encoded reply of SSCAN/HSCAN/ZSCAN: one scan_collect step, the
+ * cursor, then the array of what emit replies for each node MATCH lets
+ * through: emit checks scan_match itself and returns how many elements it
+ * added (0 for a node the pattern rejects). */
+typedef long scan_emit_fn(client *c, const dict_node *n, const scan_args *a);
+void scan_reply_nodes(client *c, dict *d, const scan_args *a, scan_emit_fn *emit);
+
 #endif

@@ -697,6 +697,15 @@ static int hscan_lp_visit(void *priv, const char *f, size_t fl, const char *v, s
 }
 
 /* HSCAN key cursor [MATCH pattern] [COUNT count] */
+static long hscan_emit(client *c, const dict_node *n, const scan_args *a)
+{
+    const hash_node *hn = (const hash_node *)n;
+    if (!scan_match(a, hn->fv, hn->flen)) return 0;
+    reply_bulk(c, hn->fv, hn->flen);
+    reply_bulk(c, hn->fv + hn->flen, hn->vlen);
+    return 2;
+}
+
 void cmd_hscan(client *c)
 {
     scan_args a;
@@ -712,18 +721,5 @@ void cmd_hscan(client *c)
         reply_set_deferred_array(c, d, x.n);
         return;
     }
-    scan_batch b = {0};
-    uint64_t cursor = scan_collect(h.ptr, &a, &b);
-    scan_reply_cursor(c, cursor);
-    reply_deferred d = reply_defer(c);
-    long n = 0;
-    for (size_t i = 0; i < b.n; i++) {
-        const hash_node *hn = (const hash_node *)b.v[i];
-        if (!scan_match(&a, hn->fv, hn->flen)) continue;
-        reply_bulk(c, hn->fv, hn->flen);
-        reply_bulk(c, hn->fv + hn->flen, hn->vlen);
-        n += 2;
-    }
-    reply_set_deferred_array(c, d, n);
-    scan_batch_release(&b);
+    scan_reply_nodes(c, h.ptr, &a, hscan_emit);
 }

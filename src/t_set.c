@@ -660,6 +660,14 @@ void cmd_sdiffstore(client *c) { union_diff_generic(c, c->argv + 2, c->argc - 2,
 /* ---- SSCAN ---------------------------------------------------------------------- */
 
 /* SSCAN key cursor [MATCH pattern] [COUNT count] */
+static long sscan_emit(client *c, const dict_node *n, const scan_args *a)
+{
+    const set_member *m = (const set_member *)n;
+    if (!scan_match(a, m->p, m->len)) return 0;
+    reply_bulk(c, m->p, m->len);
+    return 1;
+}
+
 void cmd_sscan(client *c)
 {
     scan_args a;
@@ -683,17 +691,5 @@ void cmd_sscan(client *c)
         reply_set_deferred_array(c, d, n);
         return;
     }
-    scan_batch b = {0};
-    uint64_t cursor = scan_collect(s.ptr, &a, &b);
-    scan_reply_cursor(c, cursor);
-    reply_deferred d = reply_defer(c);
-    long n = 0;
-    for (size_t i = 0; i < b.n; i++) {
-        const set_member *m = (const set_member *)b.v[i];
-        if (!scan_match(&a, m->p, m->len)) continue;
-        reply_bulk(c, m->p, m->len);
-        n++;
-    }
-    reply_set_deferred_array(c, d, n);
-    scan_batch_release(&b);
+    scan_reply_nodes(c, s.ptr, &a, sscan_emit);
 }

@@ -1126,6 +1126,15 @@ static void reply_score_text(client *c, double s)
 }
 
 /* ZSCAN key cursor [MATCH pattern] [COUNT count] */
+static long zscan_emit(client *c, const dict_node *n, const scan_args *a)
+{
+    const zsl_node *x = (const zsl_node *)n;
+    if (!scan_match(a, x->m, x->mlen)) return 0;
+    reply_bulk(c, x->m, x->mlen);
+    reply_score_text(c, x->score);
+    return 2;
+}
+
 void cmd_zscan(client *c)
 {
     scan_args a;
@@ -1150,21 +1159,7 @@ void cmd_zscan(client *c)
         reply_set_deferred_array(c, d, n);
         return;
     }
-    zsl *s = z.ptr;
-    scan_batch b = {0};
-    uint64_t cursor = scan_collect(&s->index, &a, &b);
-    scan_reply_cursor(c, cursor);
-    reply_deferred d = reply_defer(c);
-    long n = 0;
-    for (size_t i = 0; i < b.n; i++) {
-        const zsl_node *x = (const zsl_node *)b.v[i];
-        if (!scan_match(&a, x->m, x->mlen)) continue;
-        reply_bulk(c, x->m, x->mlen);
-        reply_score_text(c, x->score);
-        n += 2;
-    }
-    reply_set_deferred_array(c, d, n);
-    scan_batch_release(&b);
+    scan_reply_nodes(c, &((zsl *)z.ptr)->index, &a, zscan_emit);
 }
 
 /* ---- key positions of the numkeys commands ----------------------------------------------------- */
