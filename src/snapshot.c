@@ -296,16 +296,24 @@ void snapshot_lower_priority(char *what, size_t cap)
 
 /* ---- saving --------------------------------------------------------------------- */
 
+/* per_key_step (internal) -- a save or load's per-key hook: sleeps the
+ * test delay if one is set (and then always reports), else says whether
+ * this key is one of every 16 that look at the clock. */
+static int per_key_step(long long delay_us, uint64_t keys)
+{
+    if (delay_us > 0) {
+        struct timespec ts = {delay_us / 1000000, (delay_us % 1000000) * 1000};
+        nanosleep(&ts, NULL);
+        return 1;
+    }
+    return !(keys & 15);
+}
+
 /* Called after every key written: looks at the clock every 16 keys. */
 static void save_progress(void *priv, uint64_t keys, uint64_t bytes)
 {
     (void)priv;
-    if (S.save_delay_us > 0) {
-        struct timespec ts = {S.save_delay_us / 1000000, (S.save_delay_us % 1000000) * 1000};
-        nanosleep(&ts, NULL);
-    } else if (keys & 15) {
-        return;
-    }
+    if (!per_key_step(S.save_delay_us, keys)) return;
     uint64_t now = util_monotonic_us();
     if (now - SP.last_us < (uint64_t)S.progress_ms * 1000) return;
     SP.last_us = now;
@@ -782,13 +790,7 @@ int snapshot_loading_progress(uint64_t units, uint64_t loaded_bytes)
 static void rdb_load_progress_cb(uint64_t keys, size_t pos, size_t total)
 {
     (void)total;
-    if (S.load_delay_us > 0) {
-        struct timespec ts = {S.load_delay_us / 1000000, (S.load_delay_us % 1000000) * 1000};
-        nanosleep(&ts, NULL);
-    } else if (keys & 15) {
-        return;
-    }
-    snapshot_loading_progress(keys, pos);
+    if (per_key_step(S.load_delay_us, keys)) snapshot_loading_progress(keys, pos);
 }
 
 uint64_t snapshot_startup_load(void)
