@@ -156,6 +156,8 @@ typedef struct faults {
     int fail_write;            /* errno to fail write with, 0 = pass */
     size_t torn_write;         /* with fail_write: write this many bytes first */
     int force_pmem;
+    int pwrites;               /* preallocation pwrite calls seen */
+    int fail_pwrite;           /* errno to fail them with, 0 = pass */
 } faults;
 
 static faults F;
@@ -200,14 +202,11 @@ static int f_persist(void *ctx, const void *addr, size_t len, int is_pmem)
     return msync((void *)a, len + ((uintptr_t)addr - a), MS_SYNC);
 }
 
-static int f_pwrite_fail;      /* errno for the preallocation's pwrite, 0 = pass */
-static int f_pwrites;
-
 static ssize_t f_pwrite(void *ctx, int fd, const void *buf, size_t n, off_t off)
 {
-    (void)ctx;
-    f_pwrites++;
-    if (f_pwrite_fail) { errno = f_pwrite_fail; return -1; }
+    faults *f = ctx;
+    f->pwrites++;
+    if (f->fail_pwrite) { errno = f->fail_pwrite; return -1; }
     return pwrite(fd, buf, n, off);
 }
 
@@ -220,8 +219,6 @@ static jnl_io_ops fault_ops(void)
     io.is_pmem = f_is_pmem;
     io.persist = f_persist;
     io.pwrite = f_pwrite;
-    f_pwrite_fail = 0;
-    f_pwrites = 0;
     io.ctx = &F;
     return io;
 }
@@ -717,6 +714,42 @@ static void test_restart_continues(void **state)
     assert_int_equal(jnl_open(&o2, &j, NULL, NULL, 0), JNL_EABORT);
 }
 
+/* A crash of the open journal as the disk has it now: segment 1 copied
+ * into <tdir>.crash (copy; cpath is the file).  Returns its size; *bytes
+ * gets them if asked (the caller frees). */
+static size_t crash_copy(const char *path, char copy[300], char cpath[400], unsigned char **bytes)
+{
+    unsigned char *p;
+    size_t n = read_file(path, &p);
+    snprintf(copy, 300, "%s.crash", tdir);
+    mkdir(copy, 0755);
+    snprintf(cpath, 400, "%s/00000000000000000001.jnl", copy);
+    write_file(cpath, p, n);
+    if (bytes) *bytes = p;
+    else free(p);
+    return n;
+}
+
+static void remove_crash_copy(const char *copy)
+{
+    char cmd[500];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", copy);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* Close j and check that segment 1 was cut to its len bytes of data and
+ * that all count entries read back with nothing cut. */
+static void close_and_check_cut(jnl_t *j, const char *path, uint64_t len, uint64_t count)
+{
+    assert_int_equal(jnl_close(j), JNL_OK);
+    assert_int_equal(file_size(path), (off_t)len);
+    checker c = {.next = 1};
+    jnl_recovery rep;
+    assert_int_equal(jnl_read(tdir, 0, check_cb, &c, &rep, NULL, 0), JNL_OK);
+    assert_int_equal(c.count, count);
+    assert_int_equal(rep.torn_bytes, 0);
+}
+
 /* Poll until the file at path is at least want bytes (the idle writer
  * preallocates in the background); fail after 10 s. */
 static void wait_size(const char *path, off_t want)
@@ -744,12 +777,8 @@ static void test_prealloc_zero_tail(void **state)
     assert_int_equal(file_size(path), 1 << 20);    /* and no further */
 
     unsigned char *p;
-    size_t n = read_file(path, &p);
+    size_t n = crash_copy(path, copy, cpath, &p);
     for (size_t i = len; i < n; i++) assert_int_equal(p[i], 0);
-    snprintf(copy, sizeof(copy), "%s.crash", tdir);
-    mkdir(copy, 0755);
-    snprintf(cpath, sizeof(cpath), "%s/00000000000000000001.jnl", copy);
-    write_file(cpath, p, n);
     free(p);
     jnl_recovery rep;
     checker c = {.next = 1};
@@ -760,16 +789,8 @@ static void test_prealloc_zero_tail(void **state)
     assert_int_equal(rep.torn_bytes, n - len);
     assert_int_equal(file_size(cpath), (off_t)len);  /* the zeros are cut */
     assert_int_equal(jnl_close(j2), JNL_OK);
-    char cmd[500];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", copy);
-    assert_int_equal(system(cmd), 0);
-
-    assert_int_equal(jnl_close(j), JNL_OK);
-    assert_int_equal(file_size(path), (off_t)len);
-    c = (checker){.next = 1};
-    assert_int_equal(jnl_read(tdir, 0, check_cb, &c, &rep, NULL, 0), JNL_OK);
-    assert_int_equal(c.count, 300);
-    assert_int_equal(rep.torn_bytes, 0);
+    remove_crash_copy(copy);
+    close_and_check_cut(j, path, len, 300);
 }
 
 /* Segments roll with preallocation on: each closed segment is cut to its
@@ -837,12 +858,12 @@ static void test_prealloc_enospc(void **state)
 {
     (void)state;
     jnl_io_ops io = fault_ops();
-    f_pwrite_fail = ENOSPC;
+    F.fail_pwrite = ENOSPC;
     jnl_t *j = open_dir(JNL_O_PREALLOC, &io, 1 << 20, NULL);
     append_n(j, 1, 50);
     assert_int_equal(jnl_wait_durable(j, 50), JNL_OK);
-    for (int i = 0; i < 100 && f_pwrites == 0; i++) usleep(1000);
-    assert_int_equal(f_pwrites, 1);               /* tried once, then gave up on the segment */
+    for (int i = 0; i < 100 && F.pwrites == 0; i++) usleep(1000);
+    assert_int_equal(F.pwrites, 1);               /* tried once, then gave up on the segment */
     append_n(j, 51, 50);
     assert_int_equal(jnl_wait_durable(j, 100), JNL_OK);
     assert_int_equal(jnl_state(j), JNL_STATE_OK);
@@ -858,7 +879,7 @@ static void test_prealloc_eio_is_sticky(void **state)
 {
     (void)state;
     jnl_io_ops io = fault_ops();
-    f_pwrite_fail = EIO;
+    F.fail_pwrite = EIO;
     jnl_t *j = open_dir(JNL_O_PREALLOC, &io, 1 << 20, NULL);
     append_n(j, 1, 10);
     assert_int_equal(jnl_wait_durable(j, 10), JNL_OK);
@@ -880,7 +901,7 @@ static void test_dax_path(void **state)
     jnl_status st;
     jnl_stats(j, &st);
     assert_int_equal(st.pmem, 1);
-    char path[300], copy[300];
+    char path[300], copy[300], cpath[400];
     seg_file(path, sizeof(path), 1);
     assert_int_equal(file_size(path), 1 << 20);         /* preallocated */
     uint64_t first, len, sseq;
@@ -889,28 +910,14 @@ static void test_dax_path(void **state)
     assert_int_equal(sseq, 50);
 
     /* a crash now leaves the zero-filled preallocation: recovery cuts it */
-    unsigned char *p;
-    size_t n = read_file(path, &p);
-    snprintf(copy, sizeof(copy), "%s.crash", tdir);
-    mkdir(copy, 0755);
-    char cpath[400];
-    snprintf(cpath, sizeof(cpath), "%s/00000000000000000001.jnl", copy);
-    write_file(cpath, p, n);
-    free(p);
+    crash_copy(path, copy, cpath, NULL);
     jnl_recovery rep;
     checker c = {.next = 1};
     assert_int_equal(jnl_read(copy, 0, check_cb, &c, &rep, NULL, 0), JNL_OK);
     assert_int_equal(c.count, 50);
     assert_int_equal(rep.torn_bytes, (1 << 20) - len);
-    unlink(cpath);
-    rmdir(copy);
-
-    assert_int_equal(jnl_close(j), JNL_OK);
-    assert_int_equal(file_size(path), (off_t)len);     /* cut to its data on close */
-    c = (checker){.next = 1};
-    assert_int_equal(jnl_read(tdir, 0, check_cb, &c, &rep, NULL, 0), JNL_OK);
-    assert_int_equal(c.count, 50);
-    assert_int_equal(rep.torn_bytes, 0);
+    remove_crash_copy(copy);
+    close_and_check_cut(j, path, len, 50);               /* cut to its data on close */
 }
 
 static void test_synced_file(void **state)
