@@ -170,6 +170,7 @@ void durability_start(void)
     if (jnl_cfg.truncate_corrupt) o.flags |= JNL_O_TRUNCATE_CORRUPT;
     if (jnl_cfg.test_synced_file) o.flags |= JNL_O_SYNCED_FILE;
     if (jnl_cfg.preallocate) o.flags |= JNL_O_PREALLOC;
+    if (jnl_cfg.direct_io) o.flags |= JNL_O_DIRECT;
     replay_ctx x;
     memset(&x, 0, sizeof(x));
     x.start_us = util_monotonic_us();
@@ -247,6 +248,7 @@ size_t durability_info(char *buf, size_t cap)
                      "journal_fsync_max_us:%llu\r\n"
                      "journal_segments_created:%llu\r\n"
                      "journal_pmem:%d\r\n"
+                     "journal_direct_io:%d\r\n"
                      "journal_held_replies:%llu\r\n"
                      "journal_dirty_keys:%llu\r\n"
                      "journal_writes_refused:%d\r\n"
@@ -256,6 +258,7 @@ size_t durability_info(char *buf, size_t cap)
                      (unsigned long long)st.batches, st.avg_batch_entries,
                      (unsigned long long)st.fsync_p50_us, (unsigned long long)st.fsync_p99_us,
                      (unsigned long long)st.fsync_max_us, (unsigned long long)st.segments_created, st.pmem,
+                     st.direct,
                      (unsigned long long)trk_held_replies(), (unsigned long long)trk_dirty_keys(),
                      trk_failure() != NULL, trk_failure() ? trk_failure() : "");
     return n < 0 ? 0 : (size_t)n;

@@ -73,6 +73,12 @@
  *       writer thread, so it never overwrites an entry; a segment is cut
  *       back to seg_len (and that made durable) before the next one is
  *       created, so only the newest segment can end in zeros.
+ *   J11 Direct mode writes whole aligned blocks: the block holding seg_len
+ *       is written again with the next group.  Its bytes before seg_len
+ *       are the ones already durable, unchanged, and the rest is zeros, so
+ *       a torn rewrite of that block (any mix of old and new sectors)
+ *       still holds every durable entry.  Nothing past a group's last
+ *       block is written except preallocation zeros (J10).
  *
  * Why preallocate: an fdatasync that extends a file must also commit the
  * file system's metadata (size, block allocation); one that overwrites
@@ -82,6 +88,17 @@
  * time, each chunk pushed to the device at once (sync_file_range) so a later
  * group's fdatasync does not have to flush it.  Recovery reads the zero tail
  * of the newest segment as unused space and cuts it.
+ *
+ * Why direct I/O: a group made durable by write() + fdatasync() costs two
+ * device round trips seen from the writer (writeback of the dirty page,
+ * then the cache flush) and page-cache work on both sides; one pwrite() on
+ * an O_DIRECT|O_DSYNC descriptor is one round trip (the block layer sends
+ * the flush itself when the device has no FUA) with no page cache.  Here a
+ * 2 KB group took ~95 us and ~37 us of CPU that way against ~115 us and
+ * ~48 us (microbenchmark, 3 x 5000 syncs).  The price is alignment: the
+ * writer keeps the unfinished last block in an aligned staging buffer and
+ * writes from it (J11).  A file system that refuses O_DIRECT gets the
+ * buffered path, decided once on the first segment.
  *
  * Recovery's torn-tail rule: in the newest segment, an entry that is short,
  * fails its CRC or breaks continuity is a torn tail if no valid entry
@@ -120,6 +137,7 @@
 #define JNL_HIST_BUCKETS 320
 #define JNL_ZERO_CHUNK (256u * 1024)        /* one preallocation step */
 #define JNL_ZERO_AHEAD (4ull * 1024 * 1024)  /* how far ahead of the data */
+#define JNL_DIO_ALIGN 4096u                  /* O_DIRECT offset/length/buffer alignment */
 
 /* ---- little-endian encoding (on-media integers) ------------------------ */
 
@@ -251,7 +269,7 @@ struct jnl {
     uint64_t hist[JNL_HIST_BUCKETS];   /* sync latency, log-linear us buckets */
     uint64_t sync_max_us;
     uint64_t pub_seg_first, pub_synced_len;  /* published sync position */
-    int pub_pmem;
+    int pub_pmem, pub_direct;
     uint64_t *segs;                /* first seqs of segment files, oldest first; last = current */
     unsigned nsegs, segcap;
 
@@ -266,7 +284,14 @@ struct jnl {
     int pmem_mode;                 /* -1 undecided, 0 write+fdatasync, 1 DAX */
     uint64_t zeroed_to;            /* J10: [seg_len, zeroed_to) holds zeros */
     int zero_stop;                 /* preallocation gave up on this segment */
-    unsigned char *zeros;          /* JNL_ZERO_CHUNK zero bytes, or NULL */
+    unsigned char *zeros;          /* JNL_ZERO_CHUNK zero bytes, JNL_DIO_ALIGN-aligned */
+    void *zeros_mem;               /* what was allocated for zeros */
+    int direct_mode;               /* -1 undecided, 0 buffered, 1 O_DIRECT|O_DSYNC (J11) */
+    int dfd;                       /* current segment opened O_DIRECT|O_DSYNC, or -1 */
+    unsigned char *stage;          /* direct: bytes from stage_off to seg_len, aligned */
+    void *stage_mem;
+    size_t stage_cap;
+    uint64_t stage_off;            /* file offset of stage[0], a multiple of JNL_DIO_ALIGN */
     _Atomic int prealloc;          /* journal-preallocate */
     _Atomic uint64_t test_delay_us;
     _Atomic uint64_t group_delay_us;   /* writer_main's linger */
@@ -444,10 +469,54 @@ static int seg_close(jnl_t *j)
     }
     j->zeroed_to = 0;
     int e = errno;
+    if (j->dfd >= 0) j->io->close(j->io->ctx, j->dfd);
+    j->dfd = -1;
     j->io->close(j->io->ctx, j->seg_fd);
     j->seg_fd = -1;
     errno = e;
     return rc;
+}
+
+static inline uint64_t dio_down(uint64_t v) { return v & ~(uint64_t)(JNL_DIO_ALIGN - 1); }
+static inline uint64_t dio_up(uint64_t v) { return dio_down(v + JNL_DIO_ALIGN - 1); }
+
+/* stage_reserve (internal) -- room for n more bytes in the staging buffer
+ * after the `have` it holds, and for its padding to the next block. */
+static void stage_reserve(jnl_t *j, size_t have, size_t n)
+{
+    size_t need = (size_t)dio_up(have + n);
+    if (need <= j->stage_cap) return;
+    size_t cap = j->stage_cap ? j->stage_cap : 64 * 1024;
+    while (cap < need) cap *= 2;
+    void *mem = tier_dram_malloc(cap + JNL_DIO_ALIGN);
+    unsigned char *p = (unsigned char *)dio_up((uintptr_t)mem);
+    if (have) memcpy(p, j->stage, have);
+    tier_dram_free(j->stage_mem);
+    j->stage_mem = mem;
+    j->stage = p;
+    j->stage_cap = cap;
+}
+
+/* direct_open (internal) -- give the new segment fd's file an O_DIRECT|
+ * O_DSYNC descriptor too, and stage its header (J11).  The first refusal
+ * (EINVAL: the file system has no direct I/O) sends every later segment
+ * down the buffered path; a refusal after direct I/O worked is an error. */
+static int direct_open(jnl_t *j, const char *path, const unsigned char *hdr)
+{
+    if (j->direct_mode == 0) return 0;
+    int fd = j->io->open(j->io->ctx, path, O_RDWR | O_DIRECT | O_DSYNC, 0);
+    if (fd < 0) {
+        if (j->direct_mode == 1 || errno != EINVAL) return -1;
+        log_msg(LOG_NOTICE, "jnl: %s refuses O_DIRECT; the journal uses write + fdatasync", j->dir);
+        j->direct_mode = 0;
+        return 0;
+    }
+    j->direct_mode = 1;
+    j->dfd = fd;
+    j->stage_off = 0;
+    stage_reserve(j, 0, JNL_SEG_HDR_SIZE);
+    memcpy(j->stage, hdr, JNL_SEG_HDR_SIZE);
+    return 0;
 }
 
 /* seg_create (internal) -- create the segment whose first entry is
@@ -488,6 +557,7 @@ static int seg_create(jnl_t *j, uint64_t first_seq, size_t min_len, const char *
     if (j->io->fdatasync(j->io->ctx, fd) < 0) { *what = "sync header of"; goto err_map; }
     if (j->io->rename(j->io->ctx, tmp, path) < 0) { *what = "rename"; goto err_map; }
     if (fsync_dir(j) < 0) { *what = "fsync directory for"; goto err_map; }
+    if (!map && direct_open(j, path, h) < 0) { *what = "open (O_DIRECT) of"; goto err_map; }
 
     j->seg_fd = fd;
     j->seg_first = first_seq;
@@ -511,6 +581,7 @@ static int seg_create(jnl_t *j, uint64_t first_seq, size_t min_len, const char *
     j->pub_seg_first = first_seq;
     j->pub_synced_len = JNL_SEG_HDR_SIZE;
     j->pub_pmem = map != NULL;
+    j->pub_direct = j->dfd >= 0;
     pthread_mutex_unlock(&j->mu);
     return 0;
 err_map:
@@ -542,25 +613,56 @@ static void write_synced_file(jnl_t *j, uint64_t seq)
     if (w == n) rename(tmp, path);
 }
 
+/* direct_write (internal) -- write the staged blocks, zero-padded, with
+ * one O_DSYNC pwrite, then keep only the unfinished last block (J11).
+ * Returns 0, or -1 with errno (a short write is EIO: the tail is unknown). */
+static int direct_write(jnl_t *j)
+{
+    size_t have = (size_t)(j->seg_len - j->stage_off);
+    size_t len = (size_t)dio_up(have);
+    memset(j->stage + have, 0, len - have);
+    ssize_t w;
+    do w = j->io->pwrite(j->io->ctx, j->dfd, j->stage, len, (off_t)j->stage_off);
+    while (w < 0 && errno == EINTR);
+    if (w != (ssize_t)len) {
+        if (w >= 0) errno = EIO;
+        return -1;
+    }
+    if (j->stage_off + len > j->zeroed_to) j->zeroed_to = j->stage_off + len;
+    uint64_t keep_from = dio_down(j->seg_len);
+    if (keep_from > j->stage_off) {
+        memmove(j->stage, j->stage + (keep_from - j->stage_off), (size_t)(j->seg_len - keep_from));
+        j->stage_off = keep_from;
+    }
+    return 0;
+}
+
 /* sync_group (internal) -- make durable what was written since the last
  * sync: the batches from..to (exclusive), all in the current segment.  One
  * fdatasync or one persist of their contiguous range (J4), then publish.
  * Returns 0, or -1 after fail(). */
 static int sync_group(jnl_t *j, jnl_batch *from, jnl_batch *to, uint64_t synced_off)
 {
-    char name[JNL_SEG_NAME_LEN + 1];
-    jnl_segment_name(name, sizeof(name), j->seg_first);
     uint64_t delay = atomic_load(&j->test_delay_us), gdelay = atomic_load(&test_delay_global);
     if (gdelay > delay) delay = gdelay;
     uint64_t t0 = now_us();
     if (delay) usleep((useconds_t)delay);
+    int rc;
+    const char *op;
     if (j->map) {
-        if (j->io->persist(j->io->ctx, j->map + synced_off, (size_t)(j->seg_len - synced_off), 1) < 0) {
-            fail(j, errno, "persist to segment %s failed: %s", name, strerror(errno));
-            return -1;
-        }
-    } else if (j->io->fdatasync(j->io->ctx, j->seg_fd) < 0) {
-        fail(j, errno, "fdatasync of segment %s failed: %s", name, strerror(errno));
+        op = "persist to";
+        rc = j->io->persist(j->io->ctx, j->map + synced_off, (size_t)(j->seg_len - synced_off), 1);
+    } else if (j->dfd >= 0) {
+        op = "write (O_DIRECT) to";
+        rc = direct_write(j);
+    } else {
+        op = "fdatasync of";
+        rc = j->io->fdatasync(j->io->ctx, j->seg_fd);
+    }
+    if (rc < 0) {
+        char name[JNL_SEG_NAME_LEN + 1];
+        jnl_segment_name(name, sizeof(name), j->seg_first);
+        fail(j, errno, "%s segment %s failed: %s", op, name, strerror(errno));
         return -1;
     }
     uint64_t lat = now_us() - t0;
@@ -621,6 +723,10 @@ static int write_group(jnl_t *j, jnl_batch *first, jnl_batch **unsynced)
         }
         if (j->map) {
             memcpy(j->map + j->seg_len, b->buf, b->len);
+        } else if (j->dfd >= 0) {
+            size_t have = (size_t)(j->seg_len - j->stage_off);
+            stage_reserve(j, have, b->len);
+            memcpy(j->stage + have, b->buf, b->len);
         } else if (write_all(j, j->seg_fd, b->buf, b->len) < 0) {
             jnl_segment_name(name, sizeof(name), j->seg_first);
             fail(j, errno, "write to segment %s failed: %s", name, strerror(errno));
@@ -652,10 +758,14 @@ static int zero_wanted(const jnl_t *j)
 static void zero_chunk(jnl_t *j)
 {
     uint64_t start = j->zeroed_to > j->seg_len ? j->zeroed_to : j->seg_len;
+    if (j->dfd >= 0) start = dio_up(start);   /* the block holding seg_len is the data's (J11) */
     size_t n = JNL_ZERO_CHUNK - (size_t)(start % JNL_ZERO_CHUNK);
-    ssize_t w = j->io->pwrite(j->io->ctx, j->seg_fd, j->zeros, n, (off_t)start);
+    int fd = j->dfd >= 0 ? j->dfd : j->seg_fd;
+    ssize_t w = j->io->pwrite(j->io->ctx, fd, j->zeros, n, (off_t)start);
     if (w > 0) j->zeroed_to = start + (uint64_t)w;
-    if (w == (ssize_t)n && j->io->sync_range(j->io->ctx, j->seg_fd, (off_t)start, (off_t)n) == 0) return;
+    if (w == (ssize_t)n &&
+        (j->dfd >= 0 || j->io->sync_range(j->io->ctx, j->seg_fd, (off_t)start, (off_t)n) == 0))
+        return;
     char name[JNL_SEG_NAME_LEN + 1];
     jnl_segment_name(name, sizeof(name), j->seg_first);
     if (w >= 0 || errno == ENOSPC || errno == EDQUOT) {
@@ -778,10 +888,12 @@ int jnl_submit(jnl_t *j)
         j->q_tail = b;
         next->state = JNL_B_FILLING;
         j->filling = next;
-        pthread_cond_signal(&j->cv);
     }
     /* else: every buffer in flight; this batch grows and goes next time */
     pthread_mutex_unlock(&j->mu);
+    /* After the unlock: a writer woken while mu is still held would only go
+     * back to sleep on mu, two context switches for nothing. */
+    if (next) pthread_cond_signal(&j->cv);
     jnl_assert_state(j);
     return JNL_OK;
 }
@@ -869,6 +981,7 @@ void jnl_stats(jnl_t *j, jnl_status *st)
     st->current_segment = j->pub_seg_first;
     st->synced_len = j->pub_synced_len;
     st->pmem = j->pub_pmem;
+    st->direct = j->pub_direct;
     if (st->state == JNL_STATE_ERROR) {
         st->err_errno = j->err_errno;
         snprintf(st->err_reason, sizeof(st->err_reason), "%s", j->err_reason);
@@ -1274,7 +1387,8 @@ int jnl_read(const char *dir, uint64_t after_seq, jnl_entry_fn *cb, void *priv, 
 static void jnl_free(jnl_t *j)
 {
     for (int i = 0; i < JNL_NBATCH; i++) tier_dram_free(j->batches[i].buf);
-    tier_dram_free(j->zeros);
+    tier_dram_free(j->zeros_mem);
+    tier_dram_free(j->stage_mem);
     if (j->efd >= 0) close(j->efd);
     pthread_mutex_destroy(&j->mu);
     pthread_cond_destroy(&j->cv);
@@ -1325,7 +1439,10 @@ int jnl_open(const jnl_options *o, jnl_t **out, jnl_recovery *rep, char *err, si
     j->efd = -1;
     j->seg_fd = -1;
     j->pmem_mode = (o->flags & JNL_O_NO_PMEM) ? 0 : -1;
-    j->zeros = tier_dram_calloc(JNL_ZERO_CHUNK);
+    j->zeros_mem = tier_dram_calloc(JNL_ZERO_CHUNK + JNL_DIO_ALIGN);
+    j->zeros = (unsigned char *)dio_up((uintptr_t)j->zeros_mem);
+    j->dfd = -1;
+    j->direct_mode = (o->flags & JNL_O_DIRECT) ? -1 : 0;
     atomic_store(&j->prealloc, !!(o->flags & JNL_O_PREALLOC));
     pthread_mutex_init(&j->mu, NULL);
     pthread_cond_init(&j->cv, NULL);
@@ -1371,7 +1488,8 @@ int jnl_open(const jnl_options *o, jnl_t **out, jnl_recovery *rep, char *err, si
     jnl_apply_config(j);
     log_msg(LOG_NOTICE, "jnl: journal %s open: seq %llu..%llu, epoch %llu, %s", o->dir,
             (unsigned long long)rep->first_seq, (unsigned long long)rep->last_seq,
-            (unsigned long long)j->epoch, j->pmem_mode == 1 ? "DAX mapping + pm_persist" : "write + fdatasync");
+            (unsigned long long)j->epoch,
+            j->pmem_mode == 1 ? "DAX mapping + pm_persist" : j->dfd >= 0 ? "O_DIRECT|O_DSYNC writes" : "write + fdatasync");
     return JNL_OK;
 }
 
@@ -1463,6 +1581,8 @@ static const cfg_entry jnl_configs[] = {
      .min = 0, .max = 10000000, .defval = "0", .apply = apply_test_delay},
     {.name = "journal-group-commit-us", .type = CFG_LL, .ptr = &jnl_cfg.group_commit_us,
      .min = 0, .max = 100000, .defval = "50", .apply = apply_group_commit},
+    {.name = "journal-direct-io", .type = CFG_BOOL, .flags = CFG_IMMUTABLE, .ptr = &jnl_cfg.direct_io,
+     .defval = "yes"},
     {.name = "journal-preallocate", .type = CFG_BOOL, .ptr = &jnl_cfg.preallocate, .defval = "yes",
      .apply = apply_preallocate},
     {.name = "journal-test-synced-file", .type = CFG_BOOL, .flags = CFG_HIDDEN | CFG_IMMUTABLE,

@@ -103,6 +103,7 @@
 #define JNL_O_SYNCED_FILE 0x02       /* test: write <dir>/synced after every sync */
 #define JNL_O_NO_PMEM 0x04           /* never map segments, always write+fdatasync */
 #define JNL_O_PREALLOC 0x08          /* zero-fill ahead of the data (see jnl.c, J10) */
+#define JNL_O_DIRECT 0x10            /* O_DIRECT|O_DSYNC writes where the fs has them (J11) */
 
 typedef struct jnl jnl_t;
 struct jnl_io_ops;
@@ -162,6 +163,7 @@ typedef struct jnl_status {
     uint64_t current_segment;      /* first seq of the segment being written */
     uint64_t synced_len;           /* bytes of it that are synced */
     int pmem;                      /* 1 if the current segment is a DAX mapping */
+    int direct;                    /* 1 if it is written with O_DIRECT|O_DSYNC */
     int err_errno;                 /* errno of the failure, ERROR only */
     char err_reason[JNL_REASON_LEN];  /* "" unless ERROR */
 } jnl_status;
@@ -272,6 +274,7 @@ typedef struct jnl_config {
     long long group_commit_us;  /* journal-group-commit-us: writer linger when behind */
     int test_synced_file;       /* journal-test-synced-file yes|no, hidden */
     int preallocate;            /* journal-preallocate yes|no: zero-fill ahead (J10) */
+    int direct_io;              /* journal-direct-io yes|no: O_DIRECT|O_DSYNC writes (J11); immutable */
 } jnl_config;
 
 extern jnl_config jnl_cfg;

@@ -6,6 +6,8 @@ import socket
 import sys
 import time
 
+import redis
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Server, run  # noqa: E402
 
@@ -86,6 +88,47 @@ def test_preallocation_follows_config_and_is_cut_on_restart():
         while os.path.getsize(newest) < 4 << 20 and time.time() < deadline:
             time.sleep(0.01)
         assert os.path.getsize(newest) >= 4 << 20
+
+
+def takes_o_direct(path):
+    probe = os.path.join(path, ".odirect-probe")
+    try:
+        os.close(os.open(probe, os.O_RDWR | os.O_CREAT | os.O_DIRECT, 0o644))
+        return True
+    except OSError:
+        return False
+    finally:
+        if os.path.exists(probe):
+            os.unlink(probe)
+
+
+def test_direct_io_follows_config_and_keeps_every_write():
+    with Server() as s:
+        r = s.client()
+        want = 1 if takes_o_direct(s.dir) else 0
+        assert r.info("journal")["journal_direct_io"] == want
+        assert ("O_DIRECT|O_DSYNC writes" in s.read_log()) == bool(want)
+        try:
+            r.config_set("journal-direct-io", "no")
+            raise AssertionError("journal-direct-io changed at run time")
+        except redis.ResponseError as e:
+            assert "immutable" in str(e) or "can't set" in str(e), str(e)
+        for i in range(300):
+            r.set("d%d" % i, "v" * (i % 50))
+        s.kill()
+        s.args = list(s.args) + ["--journal-direct-io", "no"]
+        s.start()
+        r = s.client()
+        assert r.info("journal")["journal_direct_io"] == 0
+        assert r.dbsize() == 300
+        assert r.get("d299") == b"v" * 49
+        r.set("after", "1")
+        s.kill()
+        s.args = [a for a in s.args if a not in ("--journal-direct-io", "no")]
+        s.start()
+        r = s.client()
+        assert r.info("journal")["journal_direct_io"] == want
+        assert r.dbsize() == 301
 
 
 def dump(r):

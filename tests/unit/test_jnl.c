@@ -1,6 +1,7 @@
 /* test_jnl.c -- the journal: framing round trip, CRC32C, torn tails at every
  * byte, corruption reporting, segment roll-over and trimming, sticky ERROR
- * under injected EIO/ENOSPC/torn writes, group commit, restart, DAX path. */
+ * under injected EIO/ENOSPC/torn writes, group commit, restart, DAX path,
+ * O_DIRECT writes (tail-block rewrites, torn rewrite, fallback). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -156,8 +157,11 @@ typedef struct faults {
     int fail_write;            /* errno to fail write with, 0 = pass */
     size_t torn_write;         /* with fail_write: write this many bytes first */
     int force_pmem;
-    int pwrites;               /* preallocation pwrite calls seen */
+    int pwrites;               /* pwrite calls seen (preallocation, direct writes) */
     int fail_pwrite;           /* errno to fail them with, 0 = pass */
+    size_t torn_pwrite;        /* with fail_pwrite: write this many bytes first */
+    int refuse_direct;         /* open with O_DIRECT fails with EINVAL */
+    int direct_opens;          /* O_DIRECT opens seen */
 } faults;
 
 static faults F;
@@ -202,12 +206,42 @@ static int f_persist(void *ctx, const void *addr, size_t len, int is_pmem)
     return msync((void *)a, len + ((uintptr_t)addr - a), MS_SYNC);
 }
 
+/* A descriptor without O_DIRECT on fd's file, for unaligned test writes. */
+static int open_plain(int fd)
+{
+    char link[64];
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    int plain = open(link, O_WRONLY | O_CLOEXEC);
+    assert_true(plain >= 0);
+    return plain;
+}
+
 static ssize_t f_pwrite(void *ctx, int fd, const void *buf, size_t n, off_t off)
 {
     faults *f = ctx;
     f->pwrites++;
-    if (f->fail_pwrite) { errno = f->fail_pwrite; return -1; }
+    if (f->fail_pwrite) {
+        if (f->torn_pwrite && n > f->torn_pwrite) {
+            /* what a crash mid-write can leave: the first sectors only */
+            int plain = open_plain(fd);
+            ssize_t w = pwrite(plain, buf, f->torn_pwrite, off);
+            (void)w;
+            close(plain);
+        }
+        errno = f->fail_pwrite;
+        return -1;
+    }
     return pwrite(fd, buf, n, off);
+}
+
+static int f_open(void *ctx, const char *path, int flags, mode_t mode)
+{
+    faults *f = ctx;
+    if (flags & O_DIRECT) {
+        f->direct_opens++;
+        if (f->refuse_direct) { errno = EINVAL; return -1; }
+    }
+    return open(path, flags | O_CLOEXEC, mode);
 }
 
 static jnl_io_ops fault_ops(void)
@@ -219,6 +253,7 @@ static jnl_io_ops fault_ops(void)
     io.is_pmem = f_is_pmem;
     io.persist = f_persist;
     io.pwrite = f_pwrite;
+    io.open = f_open;
     io.ctx = &F;
     return io;
 }
@@ -920,6 +955,148 @@ static void test_dax_path(void **state)
     close_and_check_cut(j, path, len, 50);               /* cut to its data on close */
 }
 
+/* Does the file system under tdir take O_DIRECT?  (tmpfs before Linux 6.6
+ * does not: the journal must then fall back to write + fdatasync.) */
+static int dir_takes_direct(void)
+{
+    char path[300];
+    snprintf(path, sizeof(path), "%s/probe", tdir);
+    int fd = open(path, O_RDWR | O_CREAT | O_DIRECT, 0644);
+    if (fd >= 0) close(fd);
+    unlink(path);
+    return fd >= 0;
+}
+
+/* J11: with O_DIRECT every group rewrites the unfinished last block; after
+ * each group the file holds exactly the entries so far, zero-padded to the
+ * block, with no fdatasync of the segment; close cuts the padding. */
+static void test_direct_groups_rewrite_the_tail_block(void **state)
+{
+    (void)state;
+    if (!dir_takes_direct()) {
+        fprintf(stderr, "# %s refuses O_DIRECT: checking the buffered fallback only\n", tdir);
+        jnl_t *j = open_dir(JNL_O_DIRECT, NULL, 0, NULL);
+        jnl_status st;
+        jnl_stats(j, &st);
+        assert_int_equal(st.direct, 0);
+        append_n(j, 1, 10);
+        assert_int_equal(jnl_wait_durable(j, 10), JNL_OK);
+        char path[300];
+        seg_file(path, sizeof(path), 1);
+        close_and_check_cut(j, path, (uint64_t)file_size(path), 10);
+        return;
+    }
+    jnl_io_ops io = fault_ops();
+    jnl_t *j = open_dir(JNL_O_DIRECT, &io, 0, NULL);
+    jnl_status st;
+    jnl_stats(j, &st);
+    assert_int_equal(st.direct, 1);
+    assert_int_equal(F.direct_opens, 1);
+    int syncs_at_open = F.fdatasyncs;              /* the header's, before the rename */
+    char path[300];
+    seg_file(path, sizeof(path), 1);
+    uint64_t first, len, sseq, prev_len = JNL_SEG_HDR_SIZE;
+    for (uint64_t s = 1; s <= 120; s += 3) {       /* groups of 3, many in one block */
+        append_n(j, s, 3);
+        assert_int_equal(jnl_wait_durable(j, s + 2), JNL_OK);
+        jnl_synced_pos(j, &first, &len, &sseq);
+        assert_int_equal(sseq, s + 2);
+        assert_true(len > prev_len);
+        prev_len = len;
+        unsigned char *p;
+        size_t n = read_file(path, &p);
+        assert_int_equal(n, (len + 4095) / 4096 * 4096);   /* padded to the block */
+        for (size_t i = len; i < n; i++) assert_int_equal(p[i], 0);
+        free(p);
+        checker c = {.next = 1};
+        jnl_recovery rep;
+        assert_int_equal(jnl_read(tdir, 0, check_cb, &c, &rep, NULL, 0), JNL_OK);
+        assert_int_equal(c.count, s + 2);
+        assert_int_equal(rep.torn_bytes, n - len);      /* only the padding */
+    }
+    assert_int_equal(F.fdatasyncs, syncs_at_open);      /* O_DSYNC writes, no fdatasync */
+    assert_true(F.pwrites >= 40);
+    close_and_check_cut(j, path, len, 120);
+}
+
+/* J11: a crash in the middle of rewriting the tail block leaves its old
+ * sectors or new ones; the durable entries before it survive either way. */
+static void test_direct_torn_rewrite_keeps_durable_entries(void **state)
+{
+    (void)state;
+    if (!dir_takes_direct()) { fprintf(stderr, "# %s refuses O_DIRECT: nothing to tear\n", tdir); return; }
+    jnl_io_ops io = fault_ops();
+    jnl_t *j = open_dir(JNL_O_DIRECT, &io, 0, NULL);
+    append_n(j, 1, 2);                              /* under one sector */
+    assert_int_equal(jnl_wait_durable(j, 2), JNL_OK);
+    uint64_t first, len, sseq;
+    jnl_synced_pos(j, &first, &len, &sseq);
+    assert_true(len < 512);
+    F.fail_pwrite = EIO;
+    F.torn_pwrite = 512;                            /* the first sector reaches the disk */
+    append_n(j, 3, 20);
+    assert_int_equal(jnl_wait_durable(j, 22), JNL_ESTATE);
+    assert_int_equal(jnl_durable_seq(j), 2);
+    int e;
+    assert_non_null(strstr(jnl_error(j, &e), "O_DIRECT"));
+    assert_int_equal(e, EIO);
+    uint64_t s = 0;
+    assert_int_equal(jnl_append(j, "x", 1, &s), JNL_ESTATE);   /* sticky */
+    assert_int_equal(jnl_close(j), JNL_ESTATE);
+
+    jnl_recovery rep;
+    checker c = {.next = 1};
+    jnl_options o = {.dir = tdir, .flags = JNL_O_NO_PMEM | JNL_O_DIRECT, .replay = check_cb, .replay_priv = &c};
+    assert_int_equal(jnl_open(&o, &j, &rep, NULL, 0), JNL_OK);
+    assert_true(c.count >= 2);                      /* 2 durable, maybe more that the sector held */
+    assert_int_equal(rep.next_seq, c.count + 1);
+    assert_true(rep.torn_bytes > 0);
+    assert_int_equal(jnl_close(j), JNL_OK);
+}
+
+/* A file system that refuses O_DIRECT gets write + fdatasync, and says so. */
+static void test_direct_refused_falls_back(void **state)
+{
+    (void)state;
+    jnl_io_ops io = fault_ops();
+    F.refuse_direct = 1;
+    jnl_t *j = open_dir(JNL_O_DIRECT | JNL_O_PREALLOC, &io, 1 << 20, NULL);
+    append_n(j, 1, 30);
+    assert_int_equal(jnl_wait_durable(j, 30), JNL_OK);
+    jnl_status st;
+    jnl_stats(j, &st);
+    assert_int_equal(st.direct, 0);
+    assert_int_equal(F.direct_opens, 1);            /* asked once, not per segment */
+    assert_true(F.writes > 0);
+    assert_true(F.fdatasyncs >= 2);                 /* header + the group */
+    char path[300];
+    seg_file(path, sizeof(path), 1);
+    uint64_t first, len, sseq;
+    jnl_synced_pos(j, &first, &len, &sseq);
+    close_and_check_cut(j, path, len, 30);
+}
+
+/* Direct writes and preallocation together across segment rolls: zeros go
+ * only past the data's last block, every closed segment is cut (J10, J11). */
+static void test_direct_prealloc_across_rolls(void **state)
+{
+    (void)state;
+    if (!dir_takes_direct()) { fprintf(stderr, "# %s refuses O_DIRECT\n", tdir); return; }
+    jnl_t *j = open_dir(JNL_O_DIRECT | JNL_O_PREALLOC, NULL, 64 * 1024, NULL);
+    for (uint64_t s = 1; s <= 2000; s += 50) {
+        append_n(j, s, 50);
+        assert_int_equal(jnl_wait_durable(j, s + 49), JNL_OK);
+        usleep(200);                                /* let the idle writer zero-fill */
+    }
+    assert_int_equal(jnl_close(j), JNL_OK);
+    assert_true(count_segments() > 2);
+    checker c = {.next = 1};
+    jnl_recovery rep;
+    assert_int_equal(jnl_read(tdir, 0, check_cb, &c, &rep, NULL, 0), JNL_OK);
+    assert_int_equal(c.count, 2000);
+    assert_int_equal(rep.torn_bytes, 0);
+}
+
 static void test_synced_file(void **state)
 {
     (void)state;
@@ -965,6 +1142,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_restart_continues, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dax_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_synced_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_direct_groups_rewrite_the_tail_block, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_direct_torn_rewrite_keeps_durable_entries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_direct_refused_falls_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_direct_prealloc_across_rolls, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
