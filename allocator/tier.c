@@ -44,7 +44,10 @@
  *   0 to 1 across the band.  With one value size (or a few) a hard split
  *   can only put all of them on one tier, so the controller would swing
  *   between the two ends and never hold a share in between; the ramp makes
- *   the share a continuous function of the threshold.  A realloc that stays
+ *   the share a continuous function of the threshold.  The share is kept
+ *   by error diffusion, not a coin, and a placement prefers the tier of a
+ *   band-sized block just freed, so overwrites reuse the thread cache of
+ *   the tier they freed on (band_choose).  A realloc that stays
  *   in the band keeps its tier (no coin toss per growth step).  The other
  *   policies have an empty band: exactly n >= threshold.
  *
@@ -129,8 +132,21 @@ static _Atomic uint64_t band_lo = UINT64_MAX, band_hi = UINT64_MAX;
  * useful range (anti-windup, see threshold.h).  Written only when a new
  * extreme appears, so the hot path is a load and a compare each. */
 static _Atomic uint64_t size_seen_lo = UINT64_MAX, size_seen_hi;
-/* per thread, so the coin needs no lock; any odd seed works for xorshift */
-static _Thread_local uint64_t place_rng = 0x9E3779B97F4A7C15ull;
+/* The band's placement state, per thread so it needs no lock (see
+ * Placement).  band_debt: sum over band placements of P(PMem) minus the
+ * choice (1 = PMem), in 1/BAND_ONE blocks, kept within +-BAND_DEBT_MAX.
+ * band_credit[t]: band-sized user blocks this thread freed on tier t and
+ * has not allocated since (capped: roughly what a thread cache holds). */
+#define BAND_ONE (1 << 16)
+#define BAND_DEBT_MAX (16 * BAND_ONE)
+#define BAND_CREDIT_MAX 16
+static _Thread_local int64_t band_debt;
+static _Thread_local uint8_t band_credit[TIER_COUNT];
+/* Placements the debt bound turned away from the tier a free pointed at
+ * (INFO: a rate near zero says the band reuses freed blocks in place). */
+static _Atomic uint64_t c_band_placements;
+static _Atomic uint64_t c_band_forced;
+static _Atomic uint64_t c_band_reused;
 
 /* ---- configuration and controller (main thread) ------------------------- */
 
@@ -328,7 +344,6 @@ static inline void pmem_free_user_sized(void *p, size_t sz)
     pmem_raw_free_sized(p, sz);
 }
 
-static void pmem_free_user(void *p) { pmem_free_user_sized(p, pmem_raw_usable(p)); }
 
 /* 1: PMem, 0: DRAM, -1: inside the ratio policy's band */
 static inline int placement(size_t n)
@@ -338,24 +353,65 @@ static inline int placement(size_t n)
     return -1;
 }
 
-static int band_coin(size_t n)
+/* A size inside the band: PMem with probability P = (n - lo) / (hi - lo)
+ * in the long run, but not by a coin per block.  A coin sends about
+ * 2P(1-P) of the overwrites of one value size to the other tier than the
+ * block just freed (32% at 1:4), so neither tier's thread cache gets its
+ * freed block back: the caches run empty on one side and full on the
+ * other, and about one allocation in twenty went through jemalloc's slabs
+ * instead of the cache (4 KiB SETs lost 5-10% of throughput to it).  So a
+ * block freed in the band is a credit for its tier and the next band
+ * placement takes that tier; band_debt keeps the count honest: it adds P
+ * per placement and subtracts each PMem choice, and a choice that would
+ * push it past +-BAND_DEBT_MAX goes the other way.  The share of PMem
+ * placements is therefore P within BAND_DEBT_MAX blocks, deterministically
+ * (no credit at all: plain error diffusion), which is what the controller
+ * needs; and when frees already come at the target mix, nearly every
+ * allocation reuses the tier of the block just freed. */
+static int band_choose(size_t n)
 {
     uint64_t lo = atomic_load_explicit(&band_lo, memory_order_relaxed);
     uint64_t hi = atomic_load_explicit(&band_hi, memory_order_relaxed);
     if (hi <= lo || (uint64_t)n < lo) return (uint64_t)n >= hi;   /* moved meanwhile */
-    uint64_t x = place_rng;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    place_rng = x;
-    /* P(PMem) = (n - lo) / (hi - lo), by a multiply-shift instead of a modulo */
-    return (uint64_t)(((unsigned __int128)x * (hi - lo)) >> 64) < (uint64_t)n - lo;
+    int64_t p = (int64_t)((((uint64_t)n - lo) * BAND_ONE) / (hi - lo));
+    int64_t d = band_debt + p;     /* the debt if this block goes to DRAM */
+    ADD(c_band_placements, 1);
+    int want;
+    if (band_credit[TIER_PMEM] != band_credit[TIER_DRAM] &&
+        (!band_credit[TIER_PMEM] || !band_credit[TIER_DRAM]))
+        want = band_credit[TIER_PMEM] != 0;     /* only one tier has a freed block */
+    else
+        want = d >= BAND_ONE / 2;
+    int64_t nd = want ? d - BAND_ONE : d;
+    if (nd > BAND_DEBT_MAX || nd < -BAND_DEBT_MAX) {
+        want = !want;
+        nd = want ? d - BAND_ONE : d;
+        ADD(c_band_forced, 1);
+    }
+    band_debt = nd;
+    if (band_credit[want]) {
+        band_credit[want]--;
+        ADD(c_band_reused, 1);
+    }
+    return want;
+}
+
+/* A user block of usable size sz left tier t: a band credit if it is the
+ * size of what the band places (a request in [lo, hi) is served by a size
+ * class at most a quarter above it). */
+static inline void band_note_free(tier_id t, size_t sz)
+{
+    uint64_t lo = atomic_load_explicit(&band_lo, memory_order_relaxed);
+    uint64_t hi = atomic_load_explicit(&band_hi, memory_order_relaxed);
+    if (lo < hi && (uint64_t)sz >= lo && (uint64_t)sz - lo < hi - lo + hi / 4 &&
+        band_credit[t] < BAND_CREDIT_MAX)
+        band_credit[t]++;
 }
 
 static inline int wants_pmem(size_t n)
 {
     int w = placement(n);
-    return w >= 0 ? w : band_coin(n);
+    return w >= 0 ? w : band_choose(n);
 }
 
 static void note_overflow(void *q)
@@ -477,10 +533,12 @@ void tier_free_known(void *p, tier_id t)
         abort();
     }
 #endif
+    size_t sz = t == TIER_DRAM ? sallocx(p, 0) : pmem_raw_usable(p);
+    band_note_free(t, sz);
     if (t == TIER_DRAM)
-        dram_free(p, 1);
+        dram_free_sized(p, sz, 1);
     else
-        pmem_free_user(p);
+        pmem_free_user_sized(p, sz);
 }
 
 /* ---- metadata ------------------------------------------------------------- */
@@ -855,6 +913,8 @@ int tier_init(const tier_config *c, char *err, size_t errlen)
     }
     restart_controller();
     apply_policy();
+    band_debt = 0;             /* the opening thread's band state starts clean */
+    memset(band_credit, 0, sizeof(band_credit));
     sweep_done = sweep_gen;    /* a new tier holds nothing to sweep */
     /* the controller's useful range counts the sizes seen from here on */
     atomic_store_explicit(&size_seen_lo, UINT64_MAX, memory_order_relaxed);
@@ -1095,6 +1155,9 @@ void tier_get_stats(tier_stats *out)
     }
     out->pmem_overflow_bytes = LOAD(c_overflow_bytes);
     out->pmem_overflow_count = LOAD(c_overflow_count);
+    out->band_placements = LOAD(c_band_placements);
+    out->band_reused = LOAD(c_band_reused);
+    out->band_forced = LOAD(c_band_forced);
 }
 
 void tier_get_info(tier_info *out)

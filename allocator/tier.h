@@ -114,6 +114,9 @@ typedef struct tier_stats {
     uint64_t migrated_bytes[TIER_COUNT];  /* by tier_move, indexed by destination:
                                            * [TIER_PMEM] = DRAM->PMem (cumulative) */
     uint64_t realloc_moved_bytes[TIER_COUNT]; /* threshold-crossing reallocs, by destination */
+    uint64_t band_placements;         /* ratio policy: allocations sized inside the soft band */
+    uint64_t band_reused;             /* ... that went to the tier of a band-sized block just freed */
+    uint64_t band_forced;             /* ... that the ratio sent the other way (see tier.c Placement) */
 } tier_stats;
 
 /* Everything INFO memory prints about the tiers. */

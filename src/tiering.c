@@ -711,6 +711,11 @@ size_t tiering_info(char *buf, size_t cap)
     outf(&o, "realloc_moved_to_dram_bytes:%llu\r\n", (unsigned long long)s->realloc_moved_bytes[TIER_DRAM]);
     outf(&o, "pmem_overflow_bytes:%llu\r\n", (unsigned long long)s->pmem_overflow_bytes);
     outf(&o, "pmem_overflow_count:%llu\r\n", (unsigned long long)s->pmem_overflow_count);
+    /* soft-band placements, how many reused the tier of a block just freed,
+     * how many the ratio sent elsewhere (tier.c, Placement) */
+    outf(&o, "pmem_band_placements:%llu\r\n", (unsigned long long)s->band_placements);
+    outf(&o, "pmem_band_reused:%llu\r\n", (unsigned long long)s->band_reused);
+    outf(&o, "pmem_band_forced:%llu\r\n", (unsigned long long)s->band_forced);
     outf(&o, "tier_migration_budget_us:%lld\r\n", tc.budget_us);
     outf(&o, "tier_migration_steps:%llu\r\n", (unsigned long long)mig.stats.steps);
     outf(&o, "tier_migration_last_step_us:%llu\r\n", (unsigned long long)mig.stats.last_step_us);
