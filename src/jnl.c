@@ -634,6 +634,10 @@ static int direct_write(jnl_t *j)
         memmove(j->stage, j->stage + (keep_from - j->stage_off), (size_t)(j->seg_len - keep_from));
         j->stage_off = keep_from;
     }
+    if (j->stage_cap > 8 * j->batch_size) {   /* one huge entry must not pin memory */
+        j->stage_cap = 0;              /* forces a new, small buffer */
+        stage_reserve(j, (size_t)(j->seg_len - j->stage_off), JNL_DIO_ALIGN);
+    }
     return 0;
 }
 
@@ -738,6 +742,14 @@ static int write_group(jnl_t *j, jnl_batch *first, jnl_batch **unsynced)
 }
 
 /* zero_wanted (internal) -- writer thread: is there preallocation to do? */
+/* zero_start (internal) -- where the next zeros go: past the data and past
+ * what is zeroed; in direct mode past the data's last block (J11). */
+static uint64_t zero_start(const jnl_t *j)
+{
+    uint64_t start = j->zeroed_to > j->seg_len ? j->zeroed_to : j->seg_len;
+    return j->dfd >= 0 ? dio_up(start) : start;
+}
+
 static int zero_wanted(const jnl_t *j)
 {
     if (!atomic_load_explicit(&j->prealloc, memory_order_relaxed) || j->map || j->seg_fd < 0 ||
@@ -745,8 +757,7 @@ static int zero_wanted(const jnl_t *j)
         return 0;
     uint64_t limit = (j->segment_size + JNL_ZERO_CHUNK - 1) / JNL_ZERO_CHUNK * JNL_ZERO_CHUNK;
     uint64_t want = j->seg_len + JNL_ZERO_AHEAD < limit ? j->seg_len + JNL_ZERO_AHEAD : limit;
-    uint64_t have = j->zeroed_to > j->seg_len ? j->zeroed_to : j->seg_len;
-    return have < want;
+    return zero_start(j) < want;
 }
 
 /* zero_chunk (internal) -- writer thread, idle: zero-fill up to the next
@@ -757,8 +768,7 @@ static int zero_wanted(const jnl_t *j)
  * later fdatasync on the same file would no longer see it. */
 static void zero_chunk(jnl_t *j)
 {
-    uint64_t start = j->zeroed_to > j->seg_len ? j->zeroed_to : j->seg_len;
-    if (j->dfd >= 0) start = dio_up(start);   /* the block holding seg_len is the data's (J11) */
+    uint64_t start = zero_start(j);
     size_t n = JNL_ZERO_CHUNK - (size_t)(start % JNL_ZERO_CHUNK);
     int fd = j->dfd >= 0 ? j->dfd : j->seg_fd;
     ssize_t w = j->io->pwrite(j->io->ctx, fd, j->zeros, n, (off_t)start);

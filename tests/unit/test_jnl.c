@@ -1054,6 +1054,45 @@ static void test_direct_torn_rewrite_keeps_durable_entries(void **state)
     assert_int_equal(jnl_close(j), JNL_OK);
 }
 
+static int count_lens(void *priv, uint64_t seq, const char *p, size_t len)
+{
+    uint64_t *sum = priv;
+    (void)seq; (void)p;
+    sum[0]++;
+    sum[1] += len;
+    return 0;
+}
+
+/* A group far bigger than the staging buffer, then small ones again: the
+ * buffer grows for it and shrinks after, and every byte is on the media. */
+static void test_direct_big_group_then_small(void **state)
+{
+    (void)state;
+    jnl_t *j = open_dir(JNL_O_DIRECT, NULL, 0, NULL);
+    size_t big = 300 * 1000 + 7;
+    char *p = malloc(big);
+    memset(p, 'z', big);
+    append_n(j, 1, 5);
+    assert_int_equal(jnl_append(j, p, big, NULL), JNL_OK);
+    assert_int_equal(jnl_wait_durable(j, 6), JNL_OK);
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(jnl_append(j, p, 100 + (size_t)i, NULL), JNL_OK);
+        assert_int_equal(jnl_wait_durable(j, 7 + (uint64_t)i), JNL_OK);
+    }
+    free(p);
+    assert_int_equal(jnl_close(j), JNL_OK);
+    uint64_t sum[2] = {0, 0};
+    jnl_recovery rep;
+    assert_int_equal(jnl_read(tdir, 0, count_lens, sum, &rep, NULL, 0), JNL_OK);
+    char buf[512];
+    uint64_t want = big;
+    for (uint64_t s = 1; s <= 5; s++) want += payload_for(s, buf, sizeof(buf));
+    for (int i = 0; i < 20; i++) want += 100 + (uint64_t)i;
+    assert_int_equal(sum[0], 26);
+    assert_int_equal(sum[1], want);
+    assert_int_equal(rep.torn_bytes, 0);
+}
+
 /* A file system that refuses O_DIRECT gets write + fdatasync, and says so. */
 static void test_direct_refused_falls_back(void **state)
 {
@@ -1145,6 +1184,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_direct_groups_rewrite_the_tail_block, setup, teardown),
         cmocka_unit_test_setup_teardown(test_direct_torn_rewrite_keeps_durable_entries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_direct_refused_falls_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_direct_big_group_then_small, setup, teardown),
         cmocka_unit_test_setup_teardown(test_direct_prealloc_across_rolls, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
