@@ -94,8 +94,8 @@
  * then the cache flush) and page-cache work on both sides; one pwrite() on
  * an O_DIRECT|O_DSYNC descriptor is one round trip (the block layer sends
  * the flush itself when the device has no FUA) with no page cache.  Here a
- * 2 KB group took ~95 us and ~37 us of CPU that way against ~115 us and
- * ~48 us (microbenchmark, 3 x 5000 syncs).  The price is alignment: the
+ * 2 KB group took 105 us and 32 us of CPU that way against 142 us and
+ * 63 us (bench/sync-cost, medians of 5 x 3000 syncs).  The price is alignment: the
  * writer keeps the unfinished last block in an aligned staging buffer and
  * writes from it (J11).  A file system that refuses O_DIRECT gets the
  * buffered path, decided once on the first segment.
