@@ -55,9 +55,10 @@
  *       returned success; durable_seq only by jnl_on_event (main thread).
  *   J3  Batches are written in seq order: the queue is FIFO and there is
  *       one writer; seqs in the journal are contiguous (no gaps).
- *   J4  One sync (fdatasync or persist) per group -- every sealed batch
- *       the writer finds queued -- after all its bytes are written; a segment's header is synced (and the directory fsynced)
- *       before any entry is written into it.
+ *   J4  One sync (fdatasync, an O_DSYNC write of its blocks, or persist)
+ *       per group -- every sealed batch the writer finds queued -- after
+ *       or with all its bytes; a segment's header is synced (and the
+ *       directory fsynced) before any entry is written into it.
  *   J5  Once failed is set it stays set; no batch is written after it.
  *   J6  A batch buffer is modified only while FILLING (main thread) or
  *       WRITING (writer, CRC fields only).
@@ -643,7 +644,8 @@ static int direct_write(jnl_t *j)
 
 /* sync_group (internal) -- make durable what was written since the last
  * sync: the batches from..to (exclusive), all in the current segment.  One
- * fdatasync or one persist of their contiguous range (J4), then publish.
+ * fdatasync, one O_DSYNC write of the staged blocks or one persist of their
+ * contiguous range (J4), then publish.
  * Returns 0, or -1 after fail(). */
 static int sync_group(jnl_t *j, jnl_batch *from, jnl_batch *to, uint64_t synced_off)
 {
@@ -741,7 +743,6 @@ static int write_group(jnl_t *j, jnl_batch *first, jnl_batch **unsynced)
     return sync_group(j, pending, NULL, synced_off);
 }
 
-/* zero_wanted (internal) -- writer thread: is there preallocation to do? */
 /* zero_start (internal) -- where the next zeros go: past the data and past
  * what is zeroed; in direct mode past the data's last block (J11). */
 static uint64_t zero_start(const jnl_t *j)
@@ -750,6 +751,7 @@ static uint64_t zero_start(const jnl_t *j)
     return j->dfd >= 0 ? dio_up(start) : start;
 }
 
+/* zero_wanted (internal) -- writer thread: is there preallocation to do? */
 static int zero_wanted(const jnl_t *j)
 {
     if (!atomic_load_explicit(&j->prealloc, memory_order_relaxed) || j->map || j->seg_fd < 0 ||
