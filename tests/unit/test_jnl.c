@@ -774,15 +774,39 @@ static void remove_crash_copy(const char *copy)
 
 /* Close j and check that segment 1 was cut to its len bytes of data and
  * that all count entries read back with nothing cut. */
-static void close_and_check_cut(jnl_t *j, const char *path, uint64_t len, uint64_t count)
+/* Every one of entries 1..count reads back from tdir, with nothing cut. */
+static void assert_replays_clean(uint64_t count)
 {
-    assert_int_equal(jnl_close(j), JNL_OK);
-    assert_int_equal(file_size(path), (off_t)len);
     checker c = {.next = 1};
     jnl_recovery rep;
     assert_int_equal(jnl_read(tdir, 0, check_cb, &c, &rep, NULL, 0), JNL_OK);
     assert_int_equal(c.count, count);
     assert_int_equal(rep.torn_bytes, 0);
+}
+
+static void close_and_check_cut(jnl_t *j, const char *path, uint64_t len, uint64_t count)
+{
+    assert_int_equal(jnl_close(j), JNL_OK);
+    assert_int_equal(file_size(path), (off_t)len);
+    assert_replays_clean(count);
+}
+
+/* Append total entries in durable groups of per, pausing pause_us after
+ * each so the idle writer zero-fills, over segments of segsize bytes; then
+ * close and check that more than min_segments were made and every entry
+ * replays with nothing cut (J10: each closed segment was cut to its data). */
+static void fill_across_rolls(int flags, uint64_t segsize, uint64_t total, uint64_t per, useconds_t pause_us,
+                              int min_segments)
+{
+    jnl_t *j = open_dir(flags, NULL, segsize, NULL);
+    for (uint64_t s = 1; s <= total; s += per) {
+        append_n(j, s, per);
+        assert_int_equal(jnl_wait_durable(j, s + per - 1), JNL_OK);
+        usleep(pause_us);
+    }
+    assert_int_equal(jnl_close(j), JNL_OK);
+    assert_true(count_segments() > min_segments);
+    assert_replays_clean(total);
 }
 
 /* Poll until the file at path is at least want bytes (the idle writer
@@ -833,19 +857,7 @@ static void test_prealloc_zero_tail(void **state)
 static void test_prealloc_across_rolls(void **state)
 {
     (void)state;
-    jnl_t *j = open_dir(JNL_O_PREALLOC, NULL, 8192, NULL);
-    for (uint64_t s = 1; s <= 400; s += 40) {
-        append_n(j, s, 40);
-        assert_int_equal(jnl_wait_durable(j, s + 39), JNL_OK);
-        usleep(2000);                             /* let the idle writer zero-fill */
-    }
-    assert_true(count_segments() > 3);
-    assert_int_equal(jnl_close(j), JNL_OK);
-    checker c = {.next = 1};
-    jnl_recovery rep;
-    assert_int_equal(jnl_read(tdir, 0, check_cb, &c, &rep, NULL, 0), JNL_OK);
-    assert_int_equal(c.count, 400);
-    assert_int_equal(rep.torn_bytes, 0);
+    fill_across_rolls(JNL_O_PREALLOC, 8192, 400, 40, 2000, 3);
 }
 
 /* A zero tail in an older segment is unused space only if the next segment
@@ -1121,19 +1133,7 @@ static void test_direct_prealloc_across_rolls(void **state)
 {
     (void)state;
     if (!dir_takes_direct()) { fprintf(stderr, "# %s refuses O_DIRECT\n", tdir); return; }
-    jnl_t *j = open_dir(JNL_O_DIRECT | JNL_O_PREALLOC, NULL, 64 * 1024, NULL);
-    for (uint64_t s = 1; s <= 2000; s += 50) {
-        append_n(j, s, 50);
-        assert_int_equal(jnl_wait_durable(j, s + 49), JNL_OK);
-        usleep(200);                                /* let the idle writer zero-fill */
-    }
-    assert_int_equal(jnl_close(j), JNL_OK);
-    assert_true(count_segments() > 2);
-    checker c = {.next = 1};
-    jnl_recovery rep;
-    assert_int_equal(jnl_read(tdir, 0, check_cb, &c, &rep, NULL, 0), JNL_OK);
-    assert_int_equal(c.count, 2000);
-    assert_int_equal(rep.torn_bytes, 0);
+    fill_across_rolls(JNL_O_DIRECT | JNL_O_PREALLOC, 64 * 1024, 2000, 50, 200, 2);
 }
 
 static void test_synced_file(void **state)
