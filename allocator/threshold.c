@@ -57,6 +57,7 @@
 #include "threshold.h"
 
 #include <math.h>
+#include <string.h>
 
 void threshold_ctl_init(threshold_ctl *c)
 {
@@ -66,6 +67,63 @@ void threshold_ctl_init(threshold_ctl *c)
     c->have_prev = 0;
     c->stalled_ticks = 0;
     c->last_share = -1.0;
+    c->placed_mode = 0;
+    c->placed_streak = 0;
+    c->bias = 0.0;
+    c->integ = 0.0;
+}
+
+void threshold_hist_reset(threshold_hist *h)
+{
+    /* Only the buckets in use are dirty. */
+    if (h->lo_b <= h->hi_b && h->hi_b < THRESHOLD_HIST_BUCKETS) {
+        size_t n = (size_t)(h->hi_b - h->lo_b + 1) * sizeof(uint64_t);
+        memset(&h->count[h->lo_b], 0, n);
+        memset(&h->bytes[h->lo_b], 0, n);
+    } else {
+        memset(h->count, 0, sizeof(h->count));
+        memset(h->bytes, 0, sizeof(h->bytes));
+    }
+    h->placed_bytes = 0;
+    h->dram_bytes = 0;
+    h->grown_bytes = 0;
+    h->lo_b = THRESHOLD_HIST_BUCKETS;
+    h->hi_b = 0;
+}
+
+double threshold_hist_dram_fraction(const threshold_hist *h, uint64_t t)
+{
+    uint64_t lo, hi;
+    threshold_band(t, &lo, &hi);
+    double dram = 0.0, all = 0.0;
+    for (unsigned b = h->lo_b; b <= h->hi_b && b < THRESHOLD_HIST_BUCKETS; b++) {
+        if (!h->count[b]) continue;
+        double w = (double)h->bytes[b];
+        double m = w / (double)h->count[b];
+        all += w;
+        if (m < (double)lo) dram += w;
+        else if (m < (double)hi) dram += w * ((double)hi - m) / (double)(hi - lo);
+    }
+    return all > 0 ? dram / all : -1.0;
+}
+
+uint64_t threshold_for_dram_fraction(const threshold_hist *h, double f,
+                                     uint64_t lo, uint64_t hi)
+{
+    if (hi < lo) hi = lo;
+    if (h->placed_bytes == 0) return lo;
+    if (threshold_hist_dram_fraction(h, hi) < f) return hi;
+    if (threshold_hist_dram_fraction(h, lo) >= f) return lo;
+    /* The fraction does not fall as t rises: find the smallest t with
+     * F(t) >= f; F(lo) < f <= F(hi). */
+    uint64_t a = lo, b = hi;
+    while (b - a > 1) {
+        uint64_t m = a + (b - a) / 2;
+        if (threshold_hist_dram_fraction(h, m) >= f) b = m;
+        else a = m;
+    }
+    double fa = threshold_hist_dram_fraction(h, a), fb = threshold_hist_dram_fraction(h, b);
+    return f - fa < fb - f ? a : b;
 }
 
 double threshold_share(uint64_t dram_user, uint64_t pmem_user)
@@ -165,4 +223,121 @@ uint64_t threshold_ctl_step(threshold_ctl *c, const threshold_params *p,
     if (lstep > 0 && next <= cur) next = cur < UINT64_MAX ? cur + 1 : cur;
     if (lstep < 0 && next >= cur) next = cur > 0 ? cur - 1 : 0;
     return clamp_u64(next, lo, hi);
+}
+
+/* Placement-driven mode.
+ *
+ * The share moves only through what is placed (and freed, and migrated),
+ * and the histogram says what was placed during the last tick: W bytes
+ * of known sizes.  So the controller splits in two.  The outer part picks
+ * the DRAM fraction f of the next tick's placements:
+ *
+ *     f = target + G * e + I,   G = KP * S / max(W, S / GAIN_MAX / KP)
+ *
+ * With the next tick placing about W bytes again and replacing values at
+ * the current mix, that closes about half the error e per tick whatever
+ * the turnover W / S is -- the integral controller above has to discover
+ * the plant's speed, and on a single value size (a steep plant: the whole
+ * band is 0.58 e-folds) it rang between the ends of the range for 20
+ * ticks before it settled.  The inner part computes the threshold whose
+ * band places f of the histogram's bytes (threshold_for_dram_fraction)
+ * and corrects it by the bias it measured last tick: what the band was
+ * predicted to place at the threshold in force against what the
+ * allocator counted (reallocs keep their tier inside the band, a free
+ * block's tier is preferred, PMem may be full).  I, a slow integral of the
+ * error, takes what neither corrects (values growing in place, a mix of
+ * frees that is not the share).
+ *
+ * Stall counting and the sign are kept as in threshold_ctl_step, so the
+ * caller's migration hint works in both modes, and switching back to the
+ * integral controller starts it from a clean history. */
+uint64_t threshold_ctl_step_placed(threshold_ctl *c, const threshold_params *p,
+                                   uint64_t dram_user, uint64_t pmem_user, uint64_t cur,
+                                   const threshold_hist *h)
+{
+    double share = threshold_share(dram_user, pmem_user);
+    uint64_t total = dram_user + pmem_user;
+    uint64_t n = 0;
+    if (h)
+        for (unsigned b = h->lo_b; b <= h->hi_b && b < THRESHOLD_HIST_BUCKETS; b++)
+            n += h->count[b];
+    int enough = share >= 0 && h && n >= THRESHOLD_PLACED_MIN_COUNT &&
+                 h->placed_bytes >= total / THRESHOLD_PLACED_MIN_TURNOVER &&
+                 h->placed_bytes >= THRESHOLD_PLACED_OVER_GROWTH * h->grown_bytes;
+    c->placed_streak = enough ? c->placed_streak + 1 : 0;
+    if (c->placed_streak < THRESHOLD_PLACED_ENTER_TICKS) {
+        /* The error history both modes keep is valid for the integral
+         * controller; what only the placement mode learned is not. */
+        c->placed_mode = 0;
+        c->bias = 0.0;
+        c->integ = 0.0;
+        return threshold_ctl_step(c, p, dram_user, pmem_user, cur);
+    }
+
+    uint64_t lo, hi;
+    threshold_bounds(p, &lo, &hi);
+    double target = p->target_dram_share;
+    if (!(target >= 0.0)) target = 0.0;
+    if (target > 1.0) target = 1.0;
+    c->last_share = share;
+    double err = target - share;
+    double W = (double)h->placed_bytes, S = (double)total;
+
+    /* Inner loop: how far the band's prediction at the threshold in force
+     * was from what was really placed. */
+    double pred = threshold_hist_dram_fraction(h, cur);
+    double meas = (double)h->dram_bytes / W;
+    double bias = pred - meas;
+    c->bias = c->placed_mode ? 0.5 * c->bias + 0.5 * bias : bias;
+
+    double wfloor = S / (THRESHOLD_PLACED_GAIN_MAX / THRESHOLD_PLACED_KP);
+    double gain = THRESHOLD_PLACED_KP * S / (W > wfloor ? W : wfloor);
+    int inside = fabs(err) <= THRESHOLD_DEADBAND;
+    /* Inside the dead band no proportional push: the mix that holds the
+     * share is the target plus what the integral learned. */
+    double f = target + (inside ? 0.0 : gain * err) + c->integ;
+    int saturated = f <= 0.0 || f >= 1.0;
+    if (!inside && fabs(err) <= THRESHOLD_PLACED_INTEG_ZONE &&
+        (!saturated || (f < 0.0) != (err < 0.0))) {
+        /* No integration while the mix is already at an end, nor far from
+         * the target, where the proportional part does the work and a
+         * transient would wind the integral up for many ticks after. */
+        c->integ += THRESHOLD_PLACED_KI * gain * err;
+        if (c->integ > THRESHOLD_PLACED_INTEG_MAX) c->integ = THRESHOLD_PLACED_INTEG_MAX;
+        if (c->integ < -THRESHOLD_PLACED_INTEG_MAX) c->integ = -THRESHOLD_PLACED_INTEG_MAX;
+    }
+    double want = f + c->bias;
+
+    /* The same stall and sign bookkeeping as the integral mode. */
+    if (!inside) {
+        int sign = err > 0 ? 1 : -1;
+        if (c->have_prev && c->last_sign == sign && fabs(err) >= fabs(c->prev_err))
+            c->stalled_ticks++;
+        else
+            c->stalled_ticks = 0;
+        c->last_sign = sign;
+    } else {
+        c->stalled_ticks = 0;
+    }
+    c->prev_err = err;
+    c->have_prev = 1;
+    c->scale = 1.0;
+    int was_placed = c->placed_mode;
+    c->placed_mode = 1;
+    /* A mix out of reach goes to the bound, not just past the sizes of this
+     * tick: at a bound the caller knows placement alone cannot do it and
+     * migrates (a threshold that puts all of this tick on DRAM but sits
+     * below the largest values stored says nothing of the kind). */
+    if (want >= 1.0) return hi;
+    if (want <= 0.0) return lo;
+    /* Hold the threshold while the mix it places is within a point of the
+     * wanted one.  Recomputed every tick from a fresh histogram it would
+     * wobble by a byte or two, and every wobble moves the band's mix away
+     * from the mix of the blocks being freed, so more overwrites land on
+     * the other tier than the block they replace (and the thread caches
+     * of both tiers run dry and full). */
+    if (was_placed && cur >= lo && cur <= hi &&
+        fabs(threshold_hist_dram_fraction(h, cur) - want) <= THRESHOLD_PLACED_HOLD)
+        return cur;
+    return threshold_for_dram_fraction(h, want, lo, hi);
 }

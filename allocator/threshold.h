@@ -19,6 +19,13 @@
  *   - With no user data at all it holds the threshold (there is no share to
  *     measure); with one tier empty the share is 0 or 1 and it steers
  *     normally.
+ *   - threshold_ctl_step_placed() also takes a histogram of what was placed
+ *     since the last tick.  While placements are a real part of the
+ *     traffic, it picks the mix of placements that closes about half the
+ *     error per tick and computes the threshold that places it, so a
+ *     write-heavy load is on target within a few ticks, with no search;
+ *     otherwise it is threshold_ctl_step().  Both modes keep the same stall
+ *     and bound signals, which the caller's migration goes by.
  *
  * It knows nothing about the allocator or the server: no globals, no
  * clock, no allocation.  One threshold_ctl per controlled quantity; a ctl
@@ -32,6 +39,71 @@
 #define THRESHOLD_H
 
 #include <stdint.h>
+
+/* ---- what was placed since the last tick ------------------------------------
+ * A histogram of the sizes of user blocks placed during one tick, by
+ * eighth of an octave, with the bytes of each bucket (so the mean size of
+ * a bucket is exact for a workload of one value size), and how many of
+ * those bytes went to DRAM.  The allocator fills it on its hot path (one
+ * bucket index, four additions) and the controller reads it: it is what
+ * lets the controller compute the threshold for a wanted placement mix
+ * instead of searching for it by trial (see threshold_ctl_step_placed). */
+#define THRESHOLD_HIST_SUB 8                     /* buckets per octave */
+#define THRESHOLD_HIST_BUCKETS (62 * THRESHOLD_HIST_SUB)
+
+typedef struct threshold_hist {
+    uint64_t count[THRESHOLD_HIST_BUCKETS];
+    uint64_t bytes[THRESHOLD_HIST_BUCKETS];
+    uint64_t placed_bytes;      /* sum of bytes[] */
+    uint64_t dram_bytes;        /* of which placed on DRAM */
+    uint64_t grown_bytes;       /* added to blocks by reallocs that kept their
+                                 * place: the threshold does not steer them */
+    unsigned lo_b, hi_b;        /* buckets in use are within [lo_b, hi_b] */
+} threshold_hist;
+
+/* Sizes below 2 * SUB have a bucket each; above, SUB per octave. */
+static inline unsigned threshold_hist_bucket(uint64_t n)
+{
+    if (n < 2 * THRESHOLD_HIST_SUB) return (unsigned)n;
+    unsigned o = 63u - (unsigned)__builtin_clzll(n);          /* >= 4 */
+    return (o - 2) * THRESHOLD_HIST_SUB + (unsigned)((n >> (o - 3)) & (THRESHOLD_HIST_SUB - 1));
+}
+
+void threshold_hist_reset(threshold_hist *h);
+
+static inline void threshold_hist_note(threshold_hist *h, uint64_t n, int on_dram)
+{
+    unsigned b = threshold_hist_bucket(n);
+    h->count[b]++;
+    h->bytes[b] += n;
+    h->placed_bytes += n;
+    if (on_dram) h->dram_bytes += n;
+    if (b < h->lo_b) h->lo_b = b;
+    if (b > h->hi_b) h->hi_b = b;
+}
+
+static inline void threshold_hist_grow(threshold_hist *h, uint64_t added)
+{
+    h->grown_bytes += added;
+}
+
+/* The ratio policy's soft band around threshold t: sizes in [lo, hi) go
+ * to PMem with probability (n - lo) / (hi - lo), at or above hi always.
+ * [3/4 t, 4/3 t): symmetric in log size, about 0.58 e-folds wide. */
+static inline void threshold_band(uint64_t t, uint64_t *lo, uint64_t *hi)
+{
+    *lo = t - t / 4;
+    *hi = t > UINT64_MAX / 2 ? UINT64_MAX : t + t / 3;
+}
+
+/* The DRAM fraction of h's bytes that threshold t places, by the band. */
+double threshold_hist_dram_fraction(const threshold_hist *h, uint64_t t);
+
+/* The threshold in [lo, hi] whose band places the DRAM fraction f of h's
+ * bytes, as nearly as whole bytes allow (the smallest such; lo or hi when
+ * f is out of reach). */
+uint64_t threshold_for_dram_fraction(const threshold_hist *h, double f,
+                                     uint64_t lo, uint64_t hi);
 
 /* Errors inside the dead band (absolute, in share units) leave the
  * threshold alone: chasing noise only churns placement. */
@@ -69,6 +141,12 @@ typedef struct threshold_ctl {
                                  * error did not shrink: new allocations alone are
                                  * not getting there (the migration hint) */
     double last_share;          /* share seen at the last tick, -1 if no data */
+    /* placement-driven mode (threshold_ctl_step_placed) */
+    int placed_mode;            /* 1 if the last tick computed from the histogram */
+    unsigned placed_streak;     /* ticks in a row whose placements were enough */
+    double bias;                /* predicted minus measured DRAM fraction of
+                                 * placements at the last threshold (smoothed) */
+    double integ;               /* integral of the share error, as a placement offset */
 } threshold_ctl;
 
 void threshold_ctl_init(threshold_ctl *c);
@@ -83,5 +161,41 @@ void threshold_bounds(const threshold_params *p, uint64_t *lo, uint64_t *hi);
 /* One controller tick.  Returns the new threshold, in threshold_bounds(). */
 uint64_t threshold_ctl_step(threshold_ctl *c, const threshold_params *p,
                             uint64_t dram_user, uint64_t pmem_user, uint64_t cur);
+
+/* One tick when the caller also knows what was placed since the last
+ * tick (h, NULL for unknown).  Where the placements are enough to steer
+ * by (THRESHOLD_PLACED_MIN_TURNOVER, and at least as many bytes as grew
+ * in place), it picks the placement mix that
+ * closes the share error in a few ticks and computes the threshold that
+ * places it; otherwise it is threshold_ctl_step(). */
+uint64_t threshold_ctl_step_placed(threshold_ctl *c, const threshold_params *p,
+                                   uint64_t dram_user, uint64_t pmem_user, uint64_t cur,
+                                   const threshold_hist *h);
+
+/* Placement-driven mode: used when a tick placed at least 1/this of the
+ * user bytes (and THRESHOLD_PLACED_MIN_COUNT blocks, and OVER_GROWTH
+ * times the bytes that grew in place); below that the placements say too little, and the
+ * share moves too slowly for their mix to matter, or mostly by growth the
+ * threshold does not place. */
+#define THRESHOLD_PLACED_MIN_TURNOVER 512
+#define THRESHOLD_PLACED_MIN_COUNT 32
+#define THRESHOLD_PLACED_OVER_GROWTH 2
+/* ... for this many ticks in a row: a burst of placements in a workload
+ * that mostly grows values in place (APPEND) is no reason to switch. */
+#define THRESHOLD_PLACED_ENTER_TICKS 2
+/* Fraction of the share error the placements of one tick aim to close,
+ * and the most they are asked to over-correct by (a tick that replaced
+ * 1% of the data would otherwise be asked to swing the mix by 50x the
+ * error). */
+#define THRESHOLD_PLACED_KP 0.5
+#define THRESHOLD_PLACED_GAIN_MAX 8.0
+/* Integral of the error per tick, times the gain, and its bound. */
+#define THRESHOLD_PLACED_KI 0.1
+#define THRESHOLD_PLACED_INTEG_MAX 0.25
+/* ... integrated only while the error is within this (see threshold.c). */
+#define THRESHOLD_PLACED_INTEG_ZONE 0.05
+/* The threshold moves only when the mix it places is this far from the
+ * wanted one. */
+#define THRESHOLD_PLACED_HOLD 0.01
 
 #endif

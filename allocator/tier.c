@@ -45,8 +45,8 @@
  *   can only put all of them on one tier, so the controller would swing
  *   between the two ends and never hold a share in between; the ramp makes
  *   the share a continuous function of the threshold.  The share is kept
- *   by error diffusion, not a coin, and a placement prefers the tier of a
- *   band-sized block just freed, so overwrites reuse the thread cache of
+ *   by error diffusion, not a coin, and a placement prefers the tier of the
+ *   band-sized block freed last, so overwrites reuse the thread cache of
  *   the tier they freed on (band_choose).  A realloc that stays
  *   in the band keeps its tier (no coin toss per growth step).  The other
  *   policies have an empty band: exactly n >= threshold.
@@ -60,8 +60,10 @@
  *   exact on its own.
  *
  * Controller and migration
- *   tier_tick() runs threshold_ctl_step() every period under the ratio
- *   policy.  New allocations steer the share only as fast as the workload
+ *   tier_tick() runs threshold_ctl_step_placed() every period under the
+ *   ratio policy, with the histogram of the sizes the main thread placed
+ *   since the last tick (placed_hist: filled on the allocation path, four
+ *   additions, only under the ratio policy).  New allocations steer the share only as fast as the workload
  *   writes; when the controller reports it is stalled (the error stopped
  *   shrinking) or the threshold sits at a bound (its own, or the end of the
  *   range of sizes seen: see threshold.h), tier_migrate_plan_get()
@@ -136,16 +138,22 @@ static _Atomic uint64_t size_seen_lo = UINT64_MAX, size_seen_hi;
  * Placement).  band_debt: sum over band placements of P(PMem) minus the
  * choice (1 = PMem), in 1/BAND_ONE blocks, kept within +-BAND_DEBT_MAX.
  * band_credit[t]: band-sized user blocks this thread freed on tier t and
- * has not allocated since (capped: roughly what a thread cache holds). */
+ * has not allocated since (capped: roughly what a thread cache holds).
+ * band_last: the tier of the last of them, TIER_COUNT once taken: a thread
+ * cache hands out the block freed last first, so that is the tier whose
+ * next allocation is a cache hit on a warm block. */
 #define BAND_ONE (1 << 16)
 #define BAND_DEBT_MAX (16 * BAND_ONE)
 #define BAND_CREDIT_MAX 16
 static _Thread_local int64_t band_debt;
 static _Thread_local uint8_t band_credit[TIER_COUNT];
+static _Thread_local uint8_t band_last = TIER_COUNT;
 /* Placements the debt bound turned away from the tier a free pointed at
  * (INFO: a rate near zero says the band reuses freed blocks in place). */
 static _Atomic uint64_t c_band_placements;
 static _Atomic uint64_t c_band_forced;
+/* controller ticks, and those that steered by the placements' histogram */
+static _Atomic uint64_t c_ticks, c_ticks_placed;
 static _Atomic uint64_t c_band_reused;
 
 /* ---- configuration and controller (main thread) ------------------------- */
@@ -179,6 +187,12 @@ static uint64_t dyn_thr = 4096;       /* the ratio controller's threshold */
 static uint64_t sweep_gen, sweep_done;
 static tier_policy applied_policy = TIER_POLICY_ONLY_DRAM;
 static threshold_ctl ctl;
+/* What the ratio policy placed since the last tick, for the controller;
+ * per thread because the hot path fills it without a lock, and the main
+ * thread (the one that places user data and runs tier_tick) is the one
+ * read.  hist_on: the ratio policy is in force, so placements count. */
+static _Thread_local threshold_hist placed_hist = {.lo_b = THRESHOLD_HIST_BUCKETS};
+static _Atomic int hist_on;
 static uint64_t last_tick_ms;
 static int have_tick;
 
@@ -205,6 +219,18 @@ int tier_err(char *err, size_t errlen, int rc, const char *fmt, ...)
 }
 
 /* ---- DRAM ----------------------------------------------------------------- */
+
+static inline void note_placed(size_t n, int on_dram)
+{
+    if (atomic_load_explicit(&hist_on, memory_order_relaxed))
+        threshold_hist_note(&placed_hist, n, on_dram);
+}
+
+static inline void note_grown(size_t added)
+{
+    if (atomic_load_explicit(&hist_on, memory_order_relaxed))
+        threshold_hist_grow(&placed_hist, added);
+}
 
 static void dram_setup(void)
 {
@@ -255,7 +281,9 @@ static void *dram_realloc(void *p, size_t n, int user)
     size_t old = sallocx(p, 0);
     void *q = rallocx(p, n ? n : 1, dram_flags());
     if (!q) return NULL;
-    account(TIER_DRAM, user, (int64_t)sallocx(q, 0) - (int64_t)old, 0);
+    size_t now = sallocx(q, 0);
+    account(TIER_DRAM, user, (int64_t)now - (int64_t)old, 0);
+    if (user && now > old) note_grown(now - old);
     return q;
 }
 
@@ -361,7 +389,11 @@ static inline int placement(size_t n)
  * other, and about one allocation in twenty went through jemalloc's slabs
  * instead of the cache (4 KiB SETs lost 5-10% of throughput to it).  So a
  * block freed in the band is a credit for its tier and the next band
- * placement takes that tier; band_debt keeps the count honest: it adds P
+ * placement takes the tier of the block freed last, or else the only tier
+ * with credit (counts alone let both tiers hold credit for long stretches,
+ * and meanwhile placements went by the debt: 9% of overwrites changed
+ * tier, against 1.5% when the last free decides); band_debt keeps the
+ * count honest: it adds P
  * per placement and subtracts each PMem choice, and a choice that would
  * push it past +-BAND_DEBT_MAX goes the other way.  The share of PMem
  * placements is therefore P within BAND_DEBT_MAX blocks, deterministically
@@ -377,11 +409,14 @@ static int band_choose(size_t n)
     int64_t d = band_debt + p;     /* the debt if this block goes to DRAM */
     ADD(c_band_placements, 1);
     int want;
-    if (band_credit[TIER_PMEM] != band_credit[TIER_DRAM] &&
-        (!band_credit[TIER_PMEM] || !band_credit[TIER_DRAM]))
+    if (band_last != TIER_COUNT)
+        want = band_last == TIER_PMEM;          /* the block freed last */
+    else if (band_credit[TIER_PMEM] != band_credit[TIER_DRAM] &&
+             (!band_credit[TIER_PMEM] || !band_credit[TIER_DRAM]))
         want = band_credit[TIER_PMEM] != 0;     /* only one tier has a freed block */
     else
         want = d >= BAND_ONE / 2;
+    band_last = TIER_COUNT;
     int64_t nd = want ? d - BAND_ONE : d;
     if (nd > BAND_DEBT_MAX || nd < -BAND_DEBT_MAX) {
         want = !want;
@@ -403,9 +438,10 @@ static inline void band_note_free(tier_id t, size_t sz)
 {
     uint64_t lo = atomic_load_explicit(&band_lo, memory_order_relaxed);
     uint64_t hi = atomic_load_explicit(&band_hi, memory_order_relaxed);
-    if (lo < hi && (uint64_t)sz >= lo && (uint64_t)sz - lo < hi - lo + hi / 4 &&
-        band_credit[t] < BAND_CREDIT_MAX)
-        band_credit[t]++;
+    if (lo < hi && (uint64_t)sz >= lo && (uint64_t)sz - lo < hi - lo + hi / 4) {
+        band_last = (uint8_t)t;
+        if (band_credit[t] < BAND_CREDIT_MAX) band_credit[t]++;
+    }
 }
 
 static inline int wants_pmem(size_t n)
@@ -436,12 +472,20 @@ static void *user_alloc(size_t n)
     note_size(n);
     if (wants_pmem(n)) {
         void *p = pmem_alloc_user(n);
-        if (p) return p;
+        if (p) {
+            note_placed(n, 0);
+            return p;
+        }
         void *q = dram_alloc(n, 1, 0);
-        if (q) note_overflow(q);
+        if (q) {
+            note_overflow(q);
+            note_placed(n, 1);
+        }
         return q;
     }
-    return dram_alloc(n, 1, 0);
+    void *q = dram_alloc(n, 1, 0);
+    if (q) note_placed(n, 1);
+    return q;
 }
 
 /* Allocate on `to`, copy, free the old block.  For PMem, NULL if full. */
@@ -470,6 +514,7 @@ static void *user_realloc(void *p, size_t n)
             void *q = move_block(p, TIER_DRAM, old, n, TIER_PMEM);
             if (q) {
                 ADD(c_realloc_moved[TIER_PMEM], pmem_raw_usable(q));
+                note_placed(n, 0);
                 return q;
             }
             /* PMem full: stay on DRAM, counted as overflow. */
@@ -483,13 +528,18 @@ static void *user_realloc(void *p, size_t n)
     size_t old = pmem_raw_usable(p);
     if (!to_pmem) {
         void *q = move_block(p, TIER_PMEM, old, n, TIER_DRAM);
-        if (q) ADD(c_realloc_moved[TIER_DRAM], sallocx(q, 0));
+        if (q) {
+            ADD(c_realloc_moved[TIER_DRAM], sallocx(q, 0));
+            note_placed(n, 1);
+        }
         return q;
     }
     if (n <= old || pmem_room(n - old)) {
         void *q = pmem_raw_realloc(p, n);
         if (q) {
-            account(TIER_PMEM, 1, (int64_t)pmem_raw_usable(q) - (int64_t)old, 0);
+            size_t now = pmem_raw_usable(q);
+            account(TIER_PMEM, 1, (int64_t)now - (int64_t)old, 0);
+            if (now > old) note_grown(now - old);
             return q;
         }
     }
@@ -682,11 +732,8 @@ static void apply_policy(void)
     if (applied_policy == TIER_POLICY_THRESHOLD && (was != TIER_POLICY_THRESHOLD || old != t))
         sweep_gen++;
     uint64_t lo = t, hi = t;
-    if (applied_policy == TIER_POLICY_RATIO) {
-        /* [3/4 t, 4/3 t): symmetric in log size, about 0.58 e-folds wide */
-        lo = t - t / 4;
-        hi = t > UINT64_MAX / 2 ? UINT64_MAX : t + t / 3;
-    }
+    if (applied_policy == TIER_POLICY_RATIO) threshold_band(t, &lo, &hi);
+    atomic_store_explicit(&hist_on, applied_policy == TIER_POLICY_RATIO, memory_order_relaxed);
     atomic_store_explicit(&thr_eff, t, memory_order_relaxed);
     atomic_store_explicit(&band_lo, lo, memory_order_relaxed);
     atomic_store_explicit(&band_hi, hi, memory_order_relaxed);
@@ -696,6 +743,7 @@ static void restart_controller(void)
 {
     dyn_thr = clamp_thr(cfg.tinit);
     threshold_ctl_init(&ctl);
+    threshold_hist_reset(&placed_hist);
     have_tick = 0;
 }
 
@@ -915,6 +963,7 @@ int tier_init(const tier_config *c, char *err, size_t errlen)
     apply_policy();
     band_debt = 0;             /* the opening thread's band state starts clean */
     memset(band_credit, 0, sizeof(band_credit));
+    band_last = TIER_COUNT;
     sweep_done = sweep_gen;    /* a new tier holds nothing to sweep */
     /* the controller's useful range counts the sizes seen from here on */
     atomic_store_explicit(&size_seen_lo, UINT64_MAX, memory_order_relaxed);
@@ -985,8 +1034,11 @@ int tier_tick(uint64_t now_ms)
     have_tick = 1;
     threshold_params p;
     ctl_params(&p);
-    uint64_t next = threshold_ctl_step(&ctl, &p, LOAD(c_user[TIER_DRAM]),
-                                       LOAD(c_user[TIER_PMEM]), dyn_thr);
+    uint64_t next = threshold_ctl_step_placed(&ctl, &p, LOAD(c_user[TIER_DRAM]),
+                                              LOAD(c_user[TIER_PMEM]), dyn_thr, &placed_hist);
+    threshold_hist_reset(&placed_hist);
+    ADD(c_ticks, 1);
+    if (ctl.placed_mode) ADD(c_ticks_placed, 1);
     int changed = next != dyn_thr;
     dyn_thr = next;
     apply_policy();
@@ -1158,6 +1210,8 @@ void tier_get_stats(tier_stats *out)
     out->band_placements = LOAD(c_band_placements);
     out->band_reused = LOAD(c_band_reused);
     out->band_forced = LOAD(c_band_forced);
+    out->ctl_ticks = LOAD(c_ticks);
+    out->ctl_ticks_placed = LOAD(c_ticks_placed);
 }
 
 void tier_get_info(tier_info *out)

@@ -117,6 +117,9 @@ typedef struct tier_stats {
     uint64_t band_placements;         /* ratio policy: allocations sized inside the soft band */
     uint64_t band_reused;             /* ... that went to the tier of a band-sized block just freed */
     uint64_t band_forced;             /* ... that the ratio sent the other way (see tier.c Placement) */
+    uint64_t ctl_ticks;               /* ratio controller ticks */
+    uint64_t ctl_ticks_placed;        /* ... that computed the threshold from the
+                                       * sizes placed (threshold_ctl_step_placed) */
 } tier_stats;
 
 /* Everything INFO memory prints about the tiers. */

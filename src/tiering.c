@@ -716,6 +716,8 @@ size_t tiering_info(char *buf, size_t cap)
     outf(&o, "pmem_band_placements:%llu\r\n", (unsigned long long)s->band_placements);
     outf(&o, "pmem_band_reused:%llu\r\n", (unsigned long long)s->band_reused);
     outf(&o, "pmem_band_forced:%llu\r\n", (unsigned long long)s->band_forced);
+    outf(&o, "tier_controller_ticks:%llu\r\n", (unsigned long long)s->ctl_ticks);
+    outf(&o, "tier_controller_placed_ticks:%llu\r\n", (unsigned long long)s->ctl_ticks_placed);
     outf(&o, "tier_migration_budget_us:%lld\r\n", tc.budget_us);
     outf(&o, "tier_migration_steps:%llu\r\n", (unsigned long long)mig.stats.steps);
     outf(&o, "tier_migration_last_step_us:%llu\r\n", (unsigned long long)mig.stats.last_step_us);
