@@ -48,11 +48,11 @@
  *   such an end the scale is not accelerated further either, so the first
  *   step back is not a 16x one.
  *
- *   Rounding to whole bytes could freeze a small threshold (3 * 1.05 is
- *   still 3), and a multiplicative update cannot leave 0; both are handled
- *   by computing from max(cur, 1) and forcing at least a one-byte move in
- *   the direction of the error.  Clamping happens last, so a bound is
- *   reached exactly rather than approached forever.
+ *   The threshold is a real number: rounded to whole bytes it froze at
+ *   small sizes (3 * 1.05 is still 3) and could only dither around a
+ *   share there.  A multiplicative update cannot leave 0, so an upward
+ *   step starts from at least one byte.  Clamping happens last, so a bound
+ *   is reached exactly rather than approached forever.
  */
 #include "threshold.h"
 
@@ -91,9 +91,9 @@ void threshold_hist_reset(threshold_hist *h)
     h->hi_b = 0;
 }
 
-double threshold_hist_dram_fraction(const threshold_hist *h, uint64_t t)
+double threshold_hist_dram_fraction(const threshold_hist *h, double t)
 {
-    uint64_t lo, hi;
+    double lo, hi;
     threshold_band(t, &lo, &hi);
     double dram = 0.0, all = 0.0;
     for (unsigned b = h->lo_b; b <= h->hi_b && b < THRESHOLD_HIST_BUCKETS; b++) {
@@ -101,29 +101,32 @@ double threshold_hist_dram_fraction(const threshold_hist *h, uint64_t t)
         double w = (double)h->bytes[b];
         double m = w / (double)h->count[b];
         all += w;
-        if (m < (double)lo) dram += w;
-        else if (m < (double)hi) dram += w * ((double)hi - m) / (double)(hi - lo);
+        if (m < lo) dram += w;
+        else if (m < hi) dram += w * (hi - m) / (hi - lo);
     }
     return all > 0 ? dram / all : -1.0;
 }
 
-uint64_t threshold_for_dram_fraction(const threshold_hist *h, double f,
-                                     uint64_t lo, uint64_t hi)
+double threshold_for_dram_fraction(const threshold_hist *h, double f, double lo, double hi)
 {
     if (hi < lo) hi = lo;
     if (h->placed_bytes == 0) return lo;
     if (threshold_hist_dram_fraction(h, hi) < f) return hi;
     if (threshold_hist_dram_fraction(h, lo) >= f) return lo;
-    /* The fraction does not fall as t rises: find the smallest t with
-     * F(t) >= f; F(lo) < f <= F(hi). */
-    uint64_t a = lo, b = hi;
-    while (b - a > 1) {
-        uint64_t m = a + (b - a) / 2;
-        if (threshold_hist_dram_fraction(h, m) >= f) b = m;
-        else a = m;
+    /* F does not fall as t rises, and F(lo) < f <= F(hi): bisect, in log
+     * space since the band is relative.  60 halvings of at most 64 octaves
+     * leave the band's edges within a part in 10^3 of a byte's width at
+     * the sizes where that matters. */
+    double a = lo > 1.0 / 256 ? lo : 1.0 / 256, b = hi;
+    if (threshold_hist_dram_fraction(h, a) >= f) return a;
+    double la = log(a), lb = log(b);
+    for (int i = 0; i < 60 && lb - la > 1e-12; i++) {
+        double lm = 0.5 * (la + lb);
+        if (threshold_hist_dram_fraction(h, exp(lm)) >= f) lb = lm;
+        else la = lm;
     }
-    double fa = threshold_hist_dram_fraction(h, a), fb = threshold_hist_dram_fraction(h, b);
-    return f - fa < fb - f ? a : b;
+    double r = exp(lb);
+    return r < lo ? lo : r > hi ? hi : r;
 }
 
 double threshold_share(uint64_t dram_user, uint64_t pmem_user)
@@ -134,10 +137,10 @@ double threshold_share(uint64_t dram_user, uint64_t pmem_user)
     return (double)((long double)dram_user / total);
 }
 
-static uint64_t clamp_u64(uint64_t v, uint64_t lo, uint64_t hi)
+static double clamp_thr(double v, uint64_t lo, uint64_t hi)
 {
-    if (v < lo) return lo;
-    if (v > hi) return hi;
+    if (!(v >= (double)lo)) return (double)lo;     /* also NaN */
+    if (v > (double)hi) return (double)hi;
     return v;
 }
 
@@ -154,8 +157,8 @@ void threshold_bounds(const threshold_params *p, uint64_t *lo, uint64_t *hi)
     *hi = h;
 }
 
-uint64_t threshold_ctl_step(threshold_ctl *c, const threshold_params *p,
-                            uint64_t dram_user, uint64_t pmem_user, uint64_t cur)
+double threshold_ctl_step(threshold_ctl *c, const threshold_params *p,
+                          uint64_t dram_user, uint64_t pmem_user, double cur)
 {
     uint64_t lo, hi;
     threshold_bounds(p, &lo, &hi);
@@ -171,7 +174,7 @@ uint64_t threshold_ctl_step(threshold_ctl *c, const threshold_params *p,
         c->have_prev = 0;
         c->last_sign = 0;
         c->stalled_ticks = 0;
-        return clamp_u64(cur, lo, hi);
+        return clamp_thr(cur, lo, hi);
     }
 
     double err = target - share;     /* > 0: too little on DRAM, raise */
@@ -183,7 +186,7 @@ uint64_t threshold_ctl_step(threshold_ctl *c, const threshold_params *p,
         c->prev_err = err;
         c->have_prev = 1;
         c->stalled_ticks = 0;
-        return clamp_u64(cur, lo, hi);
+        return clamp_thr(cur, lo, hi);
     }
 
     int sign = err > 0 ? 1 : -1;
@@ -193,7 +196,7 @@ uint64_t threshold_ctl_step(threshold_ctl *c, const threshold_params *p,
         if (c->scale < THRESHOLD_SCALE_MIN) c->scale = THRESHOLD_SCALE_MIN;
         c->stalled_ticks = 0;
     } else if (c->have_prev && fabs(err) >= fabs(c->prev_err)) {
-        int pinned = (sign > 0 && cur >= hi) || (sign < 0 && cur <= lo);
+        int pinned = (sign > 0 && cur >= (double)hi) || (sign < 0 && cur <= (double)lo);
         if (++c->stalled_ticks >= THRESHOLD_STALL_TICKS && !pinned) {
             c->scale *= 2.0;
             if (c->scale > THRESHOLD_SCALE_MAX) c->scale = THRESHOLD_SCALE_MAX;
@@ -209,20 +212,10 @@ uint64_t threshold_ctl_step(threshold_ctl *c, const threshold_params *p,
     if (lstep > THRESHOLD_LOG_STEP_MAX) lstep = THRESHOLD_LOG_STEP_MAX;
     if (lstep < -THRESHOLD_LOG_STEP_MAX) lstep = -THRESHOLD_LOG_STEP_MAX;
 
-    double base = cur > 0 ? (double)cur : 1.0;
-    double want = base * exp(lstep);
-    uint64_t next;
-    if (want >= (double)hi) next = hi;
-    else if (want <= (double)lo) next = lo;
-    else next = (uint64_t)llround(want);
-
-    /* The damping term may legitimately cancel the push (lstep == 0 or
-     * against the error for a tick); the integral term wins once the error
-     * stops moving, so forcing by the sign of lstep cannot stall short of a
-     * bound. */
-    if (lstep > 0 && next <= cur) next = cur < UINT64_MAX ? cur + 1 : cur;
-    if (lstep < 0 && next >= cur) next = cur > 0 ? cur - 1 : 0;
-    return clamp_u64(next, lo, hi);
+    /* A multiplicative step cannot leave 0, so going up starts from at
+     * least one byte (below that every value is on PMem anyway). */
+    double want = lstep > 0 ? (cur > 1.0 ? cur : 1.0) * exp(lstep) : cur * exp(lstep);
+    return clamp_thr(want, lo, hi);
 }
 
 /* Placement-driven mode.
@@ -251,9 +244,9 @@ uint64_t threshold_ctl_step(threshold_ctl *c, const threshold_params *p,
  * Stall counting and the sign are kept as in threshold_ctl_step, so the
  * caller's migration hint works in both modes, and switching back to the
  * integral controller starts it from a clean history. */
-uint64_t threshold_ctl_step_placed(threshold_ctl *c, const threshold_params *p,
-                                   uint64_t dram_user, uint64_t pmem_user, uint64_t cur,
-                                   const threshold_hist *h)
+double threshold_ctl_step_placed(threshold_ctl *c, const threshold_params *p,
+                                 uint64_t dram_user, uint64_t pmem_user, double cur,
+                                 const threshold_hist *h)
 {
     double share = threshold_share(dram_user, pmem_user);
     uint64_t total = dram_user + pmem_user;
@@ -328,16 +321,16 @@ uint64_t threshold_ctl_step_placed(threshold_ctl *c, const threshold_params *p,
      * tick: at a bound the caller knows placement alone cannot do it and
      * migrates (a threshold that puts all of this tick on DRAM but sits
      * below the largest values stored says nothing of the kind). */
-    if (want >= 1.0) return hi;
-    if (want <= 0.0) return lo;
+    if (want >= 1.0) return (double)hi;
+    if (want <= 0.0) return (double)lo;
     /* Hold the threshold while the mix it places is within a point of the
      * wanted one.  Recomputed every tick from a fresh histogram it would
      * wobble by a byte or two, and every wobble moves the band's mix away
      * from the mix of the blocks being freed, so more overwrites land on
      * the other tier than the block they replace (and the thread caches
      * of both tiers run dry and full). */
-    if (was_placed && cur >= lo && cur <= hi &&
+    if (was_placed && cur >= (double)lo && cur <= (double)hi &&
         fabs(threshold_hist_dram_fraction(h, cur) - want) <= THRESHOLD_PLACED_HOLD)
         return cur;
-    return threshold_for_dram_fraction(h, want, lo, hi);
+    return threshold_for_dram_fraction(h, want, (double)lo, (double)hi);
 }

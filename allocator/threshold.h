@@ -13,9 +13,11 @@
  *     follows the threshold within one tick or over hundreds.
  *   - The result is always in [min, max], narrowed to the range of
  *     thresholds that change placement when the caller knows it (see
- *     threshold_params).  A step that wants to move the threshold moves it
- *     by at least one byte, and clamping comes last, so it never creeps
- *     towards a bound without reaching it.
+ *     threshold_params).  Clamping comes last, so it never creeps towards
+ *     a bound without reaching it.
+ *   - Thresholds are real numbers of bytes, not whole bytes: with values of
+ *     64 bytes one byte of threshold moved 3.4% of the band's placements,
+ *     so a whole-byte threshold could only dither around a target share.
  *   - With no user data at all it holds the threshold (there is no share to
  *     measure); with one tier empty the share is 0 or 1 and it steers
  *     normally.
@@ -90,20 +92,19 @@ static inline void threshold_hist_grow(threshold_hist *h, uint64_t added)
 /* The ratio policy's soft band around threshold t: sizes in [lo, hi) go
  * to PMem with probability (n - lo) / (hi - lo), at or above hi always.
  * [3/4 t, 4/3 t): symmetric in log size, about 0.58 e-folds wide. */
-static inline void threshold_band(uint64_t t, uint64_t *lo, uint64_t *hi)
+static inline void threshold_band(double t, double *lo, double *hi)
 {
-    *lo = t - t / 4;
-    *hi = t > UINT64_MAX / 2 ? UINT64_MAX : t + t / 3;
+    *lo = t * 0.75;
+    *hi = t * (4.0 / 3.0);
 }
 
-/* The DRAM fraction of h's bytes that threshold t places, by the band. */
-double threshold_hist_dram_fraction(const threshold_hist *h, uint64_t t);
+/* The DRAM fraction of h's bytes that threshold t places, by the band;
+ * -1 for an empty histogram. */
+double threshold_hist_dram_fraction(const threshold_hist *h, double t);
 
 /* The threshold in [lo, hi] whose band places the DRAM fraction f of h's
- * bytes, as nearly as whole bytes allow (the smallest such; lo or hi when
- * f is out of reach). */
-uint64_t threshold_for_dram_fraction(const threshold_hist *h, double f,
-                                     uint64_t lo, uint64_t hi);
+ * bytes (lo or hi when f is out of reach). */
+double threshold_for_dram_fraction(const threshold_hist *h, double f, double lo, double hi);
 
 /* Errors inside the dead band (absolute, in share units) leave the
  * threshold alone: chasing noise only churns placement. */
@@ -159,8 +160,8 @@ double threshold_share(uint64_t dram_user, uint64_t pmem_user);
 void threshold_bounds(const threshold_params *p, uint64_t *lo, uint64_t *hi);
 
 /* One controller tick.  Returns the new threshold, in threshold_bounds(). */
-uint64_t threshold_ctl_step(threshold_ctl *c, const threshold_params *p,
-                            uint64_t dram_user, uint64_t pmem_user, uint64_t cur);
+double threshold_ctl_step(threshold_ctl *c, const threshold_params *p,
+                          uint64_t dram_user, uint64_t pmem_user, double cur);
 
 /* One tick when the caller also knows what was placed since the last
  * tick (h, NULL for unknown).  Where the placements are enough to steer
@@ -168,9 +169,9 @@ uint64_t threshold_ctl_step(threshold_ctl *c, const threshold_params *p,
  * in place), it picks the placement mix that
  * closes the share error in a few ticks and computes the threshold that
  * places it; otherwise it is threshold_ctl_step(). */
-uint64_t threshold_ctl_step_placed(threshold_ctl *c, const threshold_params *p,
-                                   uint64_t dram_user, uint64_t pmem_user, uint64_t cur,
-                                   const threshold_hist *h);
+double threshold_ctl_step_placed(threshold_ctl *c, const threshold_params *p,
+                                 uint64_t dram_user, uint64_t pmem_user, double cur,
+                                 const threshold_hist *h);
 
 /* Placement-driven mode: used when a tick placed at least 1/this of the
  * user bytes (and THRESHOLD_PLACED_MIN_COUNT blocks, and OVER_GROWTH

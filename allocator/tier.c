@@ -128,8 +128,25 @@ static int pmem_open;
 
 /* user size >= thr_eff goes to PMem; written by the main thread only */
 static _Atomic uint64_t thr_eff = UINT64_MAX;
-/* the soft band (see Placement); band_lo == band_hi == thr_eff outside ratio */
+/* The soft band (see Placement), in 1/256 byte (BAND_FX): the ratio
+ * controller's threshold is a real number, and at 64-byte values one whole
+ * byte of it moved 3.4% of placements.  band_lo == band_hi == thr_eff
+ * outside ratio. */
+#define BAND_FX 8
 static _Atomic uint64_t band_lo = UINT64_MAX, band_hi = UINT64_MAX;
+
+/* a size (or threshold) in band units, saturating */
+static inline uint64_t to_fx(uint64_t n)
+{
+    return n >= (UINT64_C(1) << (64 - BAND_FX)) ? UINT64_MAX : n << BAND_FX;
+}
+
+static inline uint64_t real_to_fx(double x)
+{
+    if (!(x > 0)) return 0;
+    if (x >= (double)(UINT64_C(1) << (64 - BAND_FX))) return UINT64_MAX;
+    return (uint64_t)(x * (1 << BAND_FX));
+}
 /* Smallest and largest user request seen since tier_init: the controller's
  * useful range (anti-windup, see threshold.h).  Written only when a new
  * extreme appears, so the hot path is a load and a compare each. */
@@ -180,7 +197,7 @@ static struct {
     .period_ms = 100,
 };
 
-static uint64_t dyn_thr = 4096;       /* the ratio controller's threshold */
+static double dyn_thr = 4096;         /* the ratio controller's threshold, bytes */
 /* Threshold-policy sweeps: sweep_gen moves whenever the threshold policy's
  * split changes (or the policy becomes threshold); sweep_done is the last
  * generation the server walked completely.  Equal: nothing to sweep. */
@@ -376,8 +393,9 @@ static inline void pmem_free_user_sized(void *p, size_t sz)
 /* 1: PMem, 0: DRAM, -1: inside the ratio policy's band */
 static inline int placement(size_t n)
 {
-    if ((uint64_t)n >= atomic_load_explicit(&band_hi, memory_order_relaxed)) return 1;
-    if ((uint64_t)n < atomic_load_explicit(&band_lo, memory_order_relaxed)) return 0;
+    uint64_t nf = to_fx(n);
+    if (nf >= atomic_load_explicit(&band_hi, memory_order_relaxed)) return 1;
+    if (nf < atomic_load_explicit(&band_lo, memory_order_relaxed)) return 0;
     return -1;
 }
 
@@ -404,8 +422,9 @@ static int band_choose(size_t n)
 {
     uint64_t lo = atomic_load_explicit(&band_lo, memory_order_relaxed);
     uint64_t hi = atomic_load_explicit(&band_hi, memory_order_relaxed);
-    if (hi <= lo || (uint64_t)n < lo) return (uint64_t)n >= hi;   /* moved meanwhile */
-    int64_t p = (int64_t)((((uint64_t)n - lo) * BAND_ONE) / (hi - lo));
+    uint64_t nf = to_fx(n);
+    if (hi <= lo || nf < lo) return nf >= hi;   /* moved meanwhile */
+    int64_t p = (int64_t)((double)(nf - lo) / (double)(hi - lo) * BAND_ONE);
     int64_t d = band_debt + p;     /* the debt if this block goes to DRAM */
     ADD(c_band_placements, 1);
     int want;
@@ -438,7 +457,8 @@ static inline void band_note_free(tier_id t, size_t sz)
 {
     uint64_t lo = atomic_load_explicit(&band_lo, memory_order_relaxed);
     uint64_t hi = atomic_load_explicit(&band_hi, memory_order_relaxed);
-    if (lo < hi && (uint64_t)sz >= lo && (uint64_t)sz - lo < hi - lo + hi / 4) {
+    uint64_t sf = to_fx(sz);
+    if (lo < hi && sf >= lo && sf - lo < hi - lo + hi / 4) {
         band_last = (uint8_t)t;
         if (band_credit[t] < BAND_CREDIT_MAX) band_credit[t]++;
     }
@@ -707,9 +727,9 @@ int tier_variant_parse(const char *s, tier_variant *out, char *err, size_t errle
 
 /* ---- policy state ------------------------------------------------------------ */
 
-static uint64_t clamp_thr(uint64_t v)
+static double clamp_thr(double v)
 {
-    return v < cfg.tmin ? cfg.tmin : v > cfg.tmax ? cfg.tmax : v;
+    return v < (double)cfg.tmin ? (double)cfg.tmin : v > (double)cfg.tmax ? (double)cfg.tmax : v;
 }
 
 /* Recompute thr_eff from cfg; the only writer of thr_eff. */
@@ -721,7 +741,7 @@ static void apply_policy(void)
         case TIER_POLICY_ONLY_DRAM: t = UINT64_MAX; break;
         case TIER_POLICY_ONLY_PMEM: t = 0; break;
         case TIER_POLICY_THRESHOLD: t = cfg.static_thr; break;
-        case TIER_POLICY_RATIO: t = dyn_thr; break;
+        case TIER_POLICY_RATIO: t = (uint64_t)dyn_thr; break;
         }
     }
     uint64_t old = atomic_load_explicit(&thr_eff, memory_order_relaxed);
@@ -731,8 +751,13 @@ static void apply_policy(void)
      * fixed threshold only a change of it can misplace values wholesale. */
     if (applied_policy == TIER_POLICY_THRESHOLD && (was != TIER_POLICY_THRESHOLD || old != t))
         sweep_gen++;
-    uint64_t lo = t, hi = t;
-    if (applied_policy == TIER_POLICY_RATIO) threshold_band(t, &lo, &hi);
+    uint64_t lo = to_fx(t), hi = lo;
+    if (applied_policy == TIER_POLICY_RATIO) {
+        double l, h;
+        threshold_band(dyn_thr, &l, &h);
+        lo = real_to_fx(l);
+        hi = real_to_fx(h);
+    }
     atomic_store_explicit(&hist_on, applied_policy == TIER_POLICY_RATIO, memory_order_relaxed);
     atomic_store_explicit(&thr_eff, t, memory_order_relaxed);
     atomic_store_explicit(&band_lo, lo, memory_order_relaxed);
@@ -741,7 +766,7 @@ static void apply_policy(void)
 
 static void restart_controller(void)
 {
-    dyn_thr = clamp_thr(cfg.tinit);
+    dyn_thr = clamp_thr((double)cfg.tinit);
     threshold_ctl_init(&ctl);
     threshold_hist_reset(&placed_hist);
     have_tick = 0;
@@ -1034,8 +1059,8 @@ int tier_tick(uint64_t now_ms)
     have_tick = 1;
     threshold_params p;
     ctl_params(&p);
-    uint64_t next = threshold_ctl_step_placed(&ctl, &p, LOAD(c_user[TIER_DRAM]),
-                                              LOAD(c_user[TIER_PMEM]), dyn_thr, &placed_hist);
+    double next = threshold_ctl_step_placed(&ctl, &p, LOAD(c_user[TIER_DRAM]),
+                                            LOAD(c_user[TIER_PMEM]), dyn_thr, &placed_hist);
     threshold_hist_reset(&placed_hist);
     ADD(c_ticks, 1);
     if (ctl.placed_mode) ADD(c_ticks_placed, 1);
@@ -1103,7 +1128,7 @@ int tier_migrate_plan_get(tier_migrate_plan *plan)
     uint64_t tlo, thi;
     ctl_params(&tp);
     threshold_bounds(&tp, &tlo, &thi);
-    int pinned = (e > 0 && dyn_thr >= thi) || (e < 0 && dyn_thr <= tlo);
+    int pinned = (e > 0 && dyn_thr >= (double)thi) || (e < 0 && dyn_thr <= (double)tlo);
     if (!pinned && ctl.stalled_ticks < TIER_MIGRATE_STALL_TICKS) return 0;
     uint64_t want = (uint64_t)(fabs(e) * ((double)d + (double)p));
     if (e < 0) {
@@ -1112,15 +1137,17 @@ int tier_migrate_plan_get(tier_migrate_plan *plan)
         plan->from = TIER_DRAM;
         plan->to = TIER_PMEM;
         uint64_t lo = atomic_load_explicit(&band_lo, memory_order_relaxed);
+        lo = lo == UINT64_MAX ? lo : (lo + (1 << BAND_FX) - 1) >> BAND_FX;
         plan->min_size = lo > SIZE_MAX ? SIZE_MAX : (size_t)lo;
         plan->want_bytes = want < room ? want : room;
     } else {
         /* Too little on DRAM: bring back what the policy would keep there. */
         uint64_t hi = atomic_load_explicit(&band_hi, memory_order_relaxed);
         if (hi == 0) return 0;
+        hi = hi == UINT64_MAX ? hi : (hi - 1) >> BAND_FX;
         plan->from = TIER_PMEM;
         plan->to = TIER_DRAM;
-        plan->max_size = hi - 1 > SIZE_MAX ? SIZE_MAX : (size_t)(hi - 1);
+        plan->max_size = hi > SIZE_MAX ? SIZE_MAX : (size_t)hi;
         plan->want_bytes = want;
     }
     return plan->want_bytes > 0;

@@ -37,7 +37,7 @@ typedef struct sim {
     uint64_t *size;
     uint8_t *pm;               /* 1: on PMem */
     uint64_t user[2];          /* [0] DRAM, [1] PMem */
-    uint64_t thr;
+    double thr;
     threshold_ctl ctl;
     threshold_params par;
     /* band mode: placement by the ratio policy's soft band (error
@@ -99,14 +99,14 @@ static void sim_free(sim *s)
 /* 1: PMem, by the band around s->thr (band mode) or the hard split. */
 static int sim_place(sim *s, uint64_t sz)
 {
-    if (!s->band) return sz >= s->thr;
-    uint64_t lo, hi;
+    if (!s->band) return (double)sz >= s->thr;
+    double lo, hi;
     threshold_band(s->thr, &lo, &hi);
     int pm;
-    if (sz >= hi) pm = 1;
-    else if (sz < lo) pm = 0;
+    if ((double)sz >= hi) pm = 1;
+    else if ((double)sz < lo) pm = 0;
     else {
-        double p = (double)(sz - lo) / (double)(hi - lo) - s->dram_bias;
+        double p = ((double)sz - lo) / (hi - lo) - s->dram_bias;
         if (p < 0) p = 0;
         s->debt += (int64_t)(p * 65536);
         pm = s->debt >= 32768;
@@ -137,12 +137,12 @@ static void sim_delete(sim *s, size_t i)
 static void sim_realloc(sim *s, size_t i, uint64_t sz)
 {
     s->user[s->pm[i]] -= s->size[i];
-    int pm = sz >= s->thr;
+    int pm = (double)sz >= s->thr;
     if (s->band) {
         /* as tier_realloc: inside the band a block keeps its tier */
-        uint64_t lo, hi;
+        double lo, hi;
         threshold_band(s->thr, &lo, &hi);
-        pm = sz >= hi ? 1 : sz < lo ? 0 : s->pm[i];
+        pm = (double)sz >= hi ? 1 : (double)sz < lo ? 0 : s->pm[i];
         if (pm != s->pm[i]) threshold_hist_note(&s->hist, sz, !pm);
         else if (sz > s->size[i]) threshold_hist_grow(&s->hist, sz - s->size[i]);
     }
@@ -160,13 +160,13 @@ static void sim_tick(sim *s)
                                            &s->hist);
         threshold_hist_reset(&s->hist);
         if (getenv("SIM_TRACE"))
-            fprintf(stderr, "tick share %.4f thr %llu integ %.4f bias %.4f stalled %u\n",
-                    sim_share(s), (unsigned long long)s->thr, s->ctl.integ, s->ctl.bias,
+            fprintf(stderr, "tick share %.4f thr %.2f integ %.4f bias %.4f stalled %u\n",
+                    sim_share(s), s->thr, s->ctl.integ, s->ctl.bias,
                     s->ctl.stalled_ticks);
     } else {
         s->thr = threshold_ctl_step(&s->ctl, &s->par, s->user[0], s->user[1], s->thr);
     }
-    assert_true(s->thr >= s->par.min && s->thr <= s->par.max);
+    assert_true(s->thr >= (double)s->par.min && s->thr <= (double)s->par.max);
 }
 
 /* Tracks "reached the band, then never left it". */
@@ -201,8 +201,8 @@ static void verdict_check(const verdict *v, int by, const char *what, const sim 
 {
     if (v->first_in < 0 || v->first_in > by) {
         fprintf(stderr, "%s: not within %.0f pp by tick %d (last outside at tick %d, "
-                "share %.4f target %.4f thr %llu)\n", what, TOL * 100, by, v->last_out,
-                sim_share(s), s->par.target_dram_share, (unsigned long long)s->thr);
+                "share %.4f target %.4f thr %.2f)\n", what, TOL * 100, by, v->last_out,
+                sim_share(s), s->par.target_dram_share, s->thr);
         fail();
     }
 }
@@ -339,14 +339,14 @@ static uint64_t sim_migrate(sim *s, uint64_t budget)
     threshold_bounds(&s->par, &lo, &hi);
     double e = s->par.target_dram_share - sim_share(s);
     if (fabs(e) <= 0.01) return 0;
-    int pinned = (e > 0 && s->thr >= hi) || (e < 0 && s->thr <= lo);
+    int pinned = (e > 0 && s->thr >= (double)hi) || (e < 0 && s->thr <= (double)lo);
     if (!pinned && s->ctl.stalled_ticks < 3) return 0;
     int to_pm = e < 0;
     uint64_t want = (uint64_t)(fabs(e) * (double)(s->user[0] + s->user[1])), moved = 0;
     size_t start = s->n ? rnd(s) % s->n : 0;
     for (size_t k = 0; k < s->n && moved < budget && moved < want; k++) {
         size_t i = (start + k) % s->n;
-        if (s->pm[i] == to_pm || (s->size[i] >= s->thr) != to_pm) continue;
+        if (s->pm[i] == to_pm || ((double)s->size[i] >= s->thr) != to_pm) continue;
         s->user[s->pm[i]] -= s->size[i];
         s->pm[i] = (uint8_t)to_pm;
         s->user[to_pm] += s->size[i];
@@ -356,7 +356,7 @@ static uint64_t sim_migrate(sim *s, uint64_t budget)
 }
 
 typedef struct windup_result {
-    uint64_t thr_peak;          /* highest threshold after the target change */
+    double thr_peak;            /* highest threshold after the target change */
     int reached;                /* tick the share first came within TOL, -1 never */
     uint64_t moved_back;        /* bytes migrated to PMem after that: undoing overshoot */
     double worst_after;         /* largest |error| after reaching */
@@ -402,11 +402,11 @@ static windup_result run_windup(int know_range)
 static void test_no_windup_during_migration(void **state)
 {
     windup_result without = run_windup(0), with = run_windup(1);
-    fprintf(stderr, "  without range: peak threshold %llu, reached at tick %d, worst error after "
-            "%.4f, moved back %llu bytes\n", (unsigned long long)without.thr_peak, without.reached,
+    fprintf(stderr, "  without range: peak threshold %.0f, reached at tick %d, worst error after "
+            "%.4f, moved back %llu bytes\n", without.thr_peak, without.reached,
             without.worst_after, (unsigned long long)without.moved_back);
-    fprintf(stderr, "  with range:    peak threshold %llu, reached at tick %d, worst error after "
-            "%.4f, moved back %llu bytes\n", (unsigned long long)with.thr_peak, with.reached,
+    fprintf(stderr, "  with range:    peak threshold %.0f, reached at tick %d, worst error after "
+            "%.4f, moved back %llu bytes\n", with.thr_peak, with.reached,
             with.worst_after, (unsigned long long)with.moved_back);
     assert_true(with.reached >= 0);
     /* the threshold never left the sizes that exist */
@@ -447,7 +447,7 @@ static void test_range_bounds(void **state)
     threshold_ctl_init(&c);
     p.range_lo = 100;
     p.range_hi = 5000;
-    uint64_t t = 1000;
+    double t = 1000;
     for (int i = 0; i < 50; i++) t = threshold_ctl_step(&c, &p, 10, 90, t);
     assert_int_equal(t, 5000);
     assert_true(c.scale <= 16.0);
@@ -463,7 +463,7 @@ static void test_empty_and_one_sided(void **state)
     assert_true(threshold_share(0, 0) < 0);
     assert_int_equal(threshold_ctl_step(&c, &p, 0, 0, 1000), 1000);
     /* Everything on DRAM: threshold must come down, tick after tick. */
-    uint64_t t = 1000, prev;
+    double t = 1000, prev;
     for (int i = 0; i < 5; i++) {
         prev = t;
         t = threshold_ctl_step(&c, &p, 1000000, 0, t);
@@ -494,30 +494,33 @@ static void test_bounds_reached_exactly(void **state)
 {
     threshold_ctl c;
     threshold_params p = {.target_dram_share = 0.9, .min = 100, .max = 123457};
-    uint64_t t = 5000;
+    double t = 5000;
     threshold_ctl_init(&c);
     int i;
-    for (i = 0; i < 200 && t != p.max; i++) t = threshold_ctl_step(&c, &p, 10, 90, t);
+    for (i = 0; i < 200 && t != (double)p.max; i++) t = threshold_ctl_step(&c, &p, 10, 90, t);
     assert_int_equal(t, p.max);
     for (i = 0; i < 10; i++) assert_int_equal(threshold_ctl_step(&c, &p, 10, 90, t), p.max);
 
     p.target_dram_share = 0.01;
-    for (i = 0; i < 200 && t != p.min; i++) t = threshold_ctl_step(&c, &p, 90, 10, t);
+    for (i = 0; i < 200 && t != (double)p.min; i++) t = threshold_ctl_step(&c, &p, 90, 10, t);
     assert_int_equal(t, p.min);
 
-    /* A tiny threshold still moves (3 * 1.01 rounds back to 3). */
+    /* A tiny threshold still moves, by less than a byte (whole bytes froze
+     * it: 3 * 1.01 rounded back to 3). */
     threshold_ctl_init(&c);
     p.min = 0;
     p.target_dram_share = 0.51;
-    assert_int_equal(threshold_ctl_step(&c, &p, 49, 51, 3), 4);
-    /* From 0 upwards, and down to 0. */
+    double t3 = threshold_ctl_step(&c, &p, 49, 51, 3);
+    assert_true(t3 > 3.0 && t3 < 3.5);
+    /* From 0 upwards, and down to nothing (below the band's resolution,
+     * 1/256 byte: every value on PMem). */
     threshold_ctl_init(&c);
     assert_true(threshold_ctl_step(&c, &p, 10, 90, 0) >= 1);
     threshold_ctl_init(&c);
     p.target_dram_share = 0.1;
     t = 2;
     for (i = 0; i < 10; i++) t = threshold_ctl_step(&c, &p, 90, 10, t);
-    assert_int_equal(t, 0);
+    assert_true(t >= 0 && t < 1.0 / 256);
 }
 
 /* Bounds changed at run time under a threshold outside them: clamped at
@@ -541,11 +544,11 @@ static void test_accelerates_when_stalled(void **state)
     threshold_ctl c;
     threshold_params p = {.target_dram_share = 0.5, .min = 1, .max = UINT64_MAX};
     threshold_ctl_init(&c);
-    uint64_t t = 1000000, prev = t;
+    double t = 1000000, prev = t;
     double first = 0, last = 0;
     for (int i = 0; i < 6; i++) {
         t = threshold_ctl_step(&c, &p, 40, 60, t);  /* same error every tick */
-        double l = log((double)t / (double)prev);
+        double l = log(t / prev);
         assert_true(l > 0);
         if (i == 0) first = l;
         last = l;
@@ -562,12 +565,12 @@ static void test_damps_when_overshooting(void **state)
     threshold_ctl c;
     threshold_params p = {.target_dram_share = 0.5, .min = 1, .max = UINT64_MAX};
     threshold_ctl_init(&c);
-    uint64_t t = 1000000, prev = t;
+    double t = 1000000, prev = t;
     double first = 0, last = 0;
     for (int i = 0; i < 8; i++) {
         uint64_t d = i % 2 ? 60 : 40;
         t = threshold_ctl_step(&c, &p, d, 100 - d, t);
-        double l = fabs(log((double)t / (double)prev));
+        double l = fabs(log(t / prev));
         if (i == 1) first = l;
         last = l;
         prev = t;
@@ -631,7 +634,7 @@ static void run_one_size(int placed, int *reached, int *moves_after, double *wor
             if (s.n >= N) sim_delete(&s, rnd(&s) % s.n);
             sim_insert(&s, SZ);
         }
-        uint64_t before = s.thr;
+        double before = s.thr;
         if (placed) {
             sim_tick(&s);
         } else {
@@ -678,11 +681,11 @@ static void test_threshold_for_dram_fraction(void **state)
     /* one size: F(t) is the band's ramp, exactly */
     for (int i = 0; i < 100; i++) threshold_hist_note(&h, 1000, 1);
     for (double f = 0.05; f < 1.0; f += 0.1) {
-        uint64_t t = threshold_for_dram_fraction(&h, f, 1, 1 << 20);
-        uint64_t lo, hi;
+        double t = threshold_for_dram_fraction(&h, f, 1, 1 << 20);
+        double lo, hi;
         threshold_band(t, &lo, &hi);
-        double got = 1.0 - (1000.0 - (double)lo) / (double)(hi - lo);
-        assert_true(fabs(got - f) < 0.01);
+        double got = 1.0 - (1000.0 - lo) / (hi - lo);
+        assert_true(fabs(got - f) < 1e-6);
         assert_true(fabs(threshold_hist_dram_fraction(&h, t) - got) < 1e-9);
     }
     /* out of reach: the bounds */
@@ -692,14 +695,14 @@ static void test_threshold_for_dram_fraction(void **state)
     threshold_hist_reset(&h);
     for (int i = 0; i < 1000; i++) threshold_hist_note(&h, 100, 1);
     for (int i = 0; i < 100; i++) threshold_hist_note(&h, 1000, 0);
-    uint64_t t = threshold_for_dram_fraction(&h, 0.5, 1, 1 << 20);
-    uint64_t lo, hi;
+    double t = threshold_for_dram_fraction(&h, 0.5, 1, 1 << 20);
+    double lo, hi;
     threshold_band(t, &lo, &hi);
     assert_true(hi <= 1000 && lo >= 100);
     assert_true(fabs(threshold_hist_dram_fraction(&h, t) - 0.5) < 1e-9);
     /* and F never falls as t rises */
     double prev = -1;
-    for (uint64_t x = 1; x < 4000; x += 7) {
+    for (double x = 1; x < 4000; x *= 1.01) {
         double f = threshold_hist_dram_fraction(&h, x);
         assert_true(f >= prev);
         prev = f;
@@ -736,7 +739,7 @@ static void test_placed_out_of_reach_and_fallback(void **state)
     threshold_hist_reset(&h);
     /* 10 MB stored, all on PMem; 100 KB of 1000-byte values placed */
     for (int i = 0; i < 100; i++) threshold_hist_note(&h, 1000, 0);
-    uint64_t t = threshold_ctl_step_placed(&c, &p, 0, 10000000, 2000, &h);
+    double t = threshold_ctl_step_placed(&c, &p, 0, 10000000, 2000, &h);
     assert_int_equal(c.placed_mode, 0);       /* not on the first such tick */
     t = threshold_ctl_step_placed(&c, &p, 0, 10000000, t, &h);
     assert_int_equal(c.placed_mode, 1);
