@@ -209,6 +209,8 @@ static threshold_ctl ctl;
  * thread (the one that places user data and runs tier_tick) is the one
  * read.  hist_on: the ratio policy is in force, so placements count. */
 static _Thread_local threshold_hist placed_hist = {.lo_b = THRESHOLD_HIST_BUCKETS};
+/* placed_hist.placed_bytes at which tier_tick_due() says yes; set at each tick */
+static _Thread_local uint64_t early_tick_at = TIER_EARLY_TICK_MIN;
 static _Atomic int hist_on;
 static uint64_t last_tick_ms;
 static int have_tick;
@@ -1051,10 +1053,18 @@ static void ctl_params(threshold_params *p)
     }
 }
 
+int tier_tick_due(void)
+{
+    return placed_hist.placed_bytes >= early_tick_at &&
+           atomic_load_explicit(&hist_on, memory_order_relaxed);
+}
+
 int tier_tick(uint64_t now_ms)
 {
     if (cfg.policy != TIER_POLICY_RATIO || !pmem_open) return 0;
-    if (have_tick && now_ms - last_tick_ms < cfg.period_ms) return 0;
+    if (have_tick && now_ms - last_tick_ms < cfg.period_ms &&
+        (now_ms == last_tick_ms || !tier_tick_due()))
+        return 0;
     last_tick_ms = now_ms;
     have_tick = 1;
     threshold_params p;
@@ -1062,6 +1072,8 @@ int tier_tick(uint64_t now_ms)
     double next = threshold_ctl_step_placed(&ctl, &p, LOAD(c_user[TIER_DRAM]),
                                             LOAD(c_user[TIER_PMEM]), dyn_thr, &placed_hist);
     threshold_hist_reset(&placed_hist);
+    uint64_t total = LOAD(c_user[TIER_DRAM]) + LOAD(c_user[TIER_PMEM]);
+    early_tick_at = total / 8 > TIER_EARLY_TICK_MIN ? total / 8 : TIER_EARLY_TICK_MIN;
     ADD(c_ticks, 1);
     if (ctl.placed_mode) ADD(c_ticks_placed, 1);
     int changed = next != dyn_thr;

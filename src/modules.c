@@ -66,6 +66,7 @@ void server_register_modules(void)
     db_set_expired_hook(expired_to_effects);
     tiering_register();
     server_add_cron(tiering_cron);
+    server_add_before_sleep(tiering_before_sleep);
     tiering_types_register();
     jnl_register_config();
     list_register_type();

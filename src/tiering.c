@@ -621,6 +621,13 @@ static uint64_t thread_cpu_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* Before the loop sleeps: a tick now if this iteration's placements made
+ * one due (see tier_tick_due), without waiting for the cron. */
+void tiering_before_sleep(void)
+{
+    if (started && tier_tick_due()) tier_tick((uint64_t)util_monotonic_us() / 1000);
+}
+
 void tiering_cron(void)
 {
     if (!started) return;

@@ -43,6 +43,7 @@ void tiering_register(void);
 void tiering_start(void);
 /* Controller tick + one bounded migration step (server cron). */
 void tiering_cron(void);
+void tiering_before_sleep(void);
 
 /* Code that keeps raw pointers to value blocks across event-loop
  * iterations (an in-process snapshot iterator, zero-copy replies) pauses
