@@ -85,6 +85,7 @@ void threshold_hist_reset(threshold_hist *h)
         memset(h->bytes, 0, sizeof(h->bytes));
     }
     h->placed_bytes = 0;
+    h->placed_count = 0;
     h->dram_bytes = 0;
     h->grown_bytes = 0;
     h->lo_b = THRESHOLD_HIST_BUCKETS;
@@ -218,6 +219,13 @@ double threshold_ctl_step(threshold_ctl *c, const threshold_params *p,
     return clamp_thr(want, lo, hi);
 }
 
+int threshold_hist_enough(const threshold_hist *h, uint64_t total)
+{
+    return h->placed_count >= THRESHOLD_PLACED_MIN_COUNT &&
+           h->placed_bytes >= total / THRESHOLD_PLACED_MIN_TURNOVER &&
+           h->placed_bytes >= THRESHOLD_PLACED_OVER_GROWTH * h->grown_bytes;
+}
+
 /* Placement-driven mode.
  *
  * The share moves only through what is placed (and freed, and migrated),
@@ -250,13 +258,7 @@ double threshold_ctl_step_placed(threshold_ctl *c, const threshold_params *p,
 {
     double share = threshold_share(dram_user, pmem_user);
     uint64_t total = dram_user + pmem_user;
-    uint64_t n = 0;
-    if (h)
-        for (unsigned b = h->lo_b; b <= h->hi_b && b < THRESHOLD_HIST_BUCKETS; b++)
-            n += h->count[b];
-    int enough = share >= 0 && h && n >= THRESHOLD_PLACED_MIN_COUNT &&
-                 h->placed_bytes >= total / THRESHOLD_PLACED_MIN_TURNOVER &&
-                 h->placed_bytes >= THRESHOLD_PLACED_OVER_GROWTH * h->grown_bytes;
+    int enough = share >= 0 && h && threshold_hist_enough(h, total);
     c->placed_streak = enough ? c->placed_streak + 1 : 0;
     if (c->placed_streak < THRESHOLD_PLACED_ENTER_TICKS) {
         /* The error history both modes keep is valid for the integral

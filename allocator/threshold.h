@@ -57,6 +57,7 @@ typedef struct threshold_hist {
     uint64_t count[THRESHOLD_HIST_BUCKETS];
     uint64_t bytes[THRESHOLD_HIST_BUCKETS];
     uint64_t placed_bytes;      /* sum of bytes[] */
+    uint64_t placed_count;      /* sum of count[] */
     uint64_t dram_bytes;        /* of which placed on DRAM */
     uint64_t grown_bytes;       /* added to blocks by reallocs that kept their
                                  * place: the threshold does not steer them */
@@ -79,6 +80,7 @@ static inline void threshold_hist_note(threshold_hist *h, uint64_t n, int on_dra
     h->count[b]++;
     h->bytes[b] += n;
     h->placed_bytes += n;
+    h->placed_count++;
     if (on_dram) h->dram_bytes += n;
     if (b < h->lo_b) h->lo_b = b;
     if (b > h->hi_b) h->hi_b = b;
@@ -162,6 +164,10 @@ void threshold_bounds(const threshold_params *p, uint64_t *lo, uint64_t *hi);
 /* One controller tick.  Returns the new threshold, in threshold_bounds(). */
 double threshold_ctl_step(threshold_ctl *c, const threshold_params *p,
                           uint64_t dram_user, uint64_t pmem_user, double cur);
+
+/* Whether h says enough to steer by, for user data of `total` bytes (see
+ * THRESHOLD_PLACED_MIN_TURNOVER). */
+int threshold_hist_enough(const threshold_hist *h, uint64_t total);
 
 /* One tick when the caller also knows what was placed since the last
  * tick (h, NULL for unknown).  Where the placements are enough to steer

@@ -1055,8 +1055,13 @@ static void ctl_params(threshold_params *p)
 
 int tier_tick_due(void)
 {
+    /* Only a tick the placements can steer: the integral controller is
+     * tuned per period, and ticked at every big value it would be many
+     * times as fast. */
     return placed_hist.placed_bytes >= early_tick_at &&
-           atomic_load_explicit(&hist_on, memory_order_relaxed);
+           atomic_load_explicit(&hist_on, memory_order_relaxed) &&
+           threshold_hist_enough(&placed_hist,
+                                 LOAD(c_user[TIER_DRAM]) + LOAD(c_user[TIER_PMEM]));
 }
 
 int tier_tick(uint64_t now_ms)

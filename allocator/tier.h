@@ -216,7 +216,8 @@ int tier_places_on_dram(size_t n);
 int tier_tick(uint64_t now_ms);
 
 /* 1 when the calling thread placed, since the last tick, an eighth of the
- * user data (at least TIER_EARLY_TICK_MIN bytes) under the ratio policy: a
+ * user data (at least TIER_EARLY_TICK_MIN bytes) under the ratio policy,
+ * enough for the controller to steer by them (threshold_hist_enough): a
  * load filling memory faster than the period would otherwise place a big
  * part of it by a stale threshold (a 4 KiB SET load places 25 MB per 100
  * ms tick, 20% of a 100k-key dataset).  Cheap: a compare, for the loop to

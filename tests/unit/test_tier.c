@@ -581,6 +581,47 @@ static void test_band_overwrite_reuses_freed_tier(void **state)
     assert_back_to_base();
 }
 
+/* A tick comes early, once the placements since the last one are an
+ * eighth of the user data and enough to steer by; not for a few big
+ * blocks (the integral controller would run many times a period), and not
+ * within the same millisecond. */
+static void test_tick_comes_early_on_placements(void **state)
+{
+    open_emulated(256 << 20, TIER_POLICY_RATIO, 0);
+    assert_int_equal(tier_set_period(100, err, sizeof(err)), TIER_OK);
+    tier_stats st0, st;
+    tier_tick(1000);
+    tier_get_stats(&st0);
+    assert_false(tier_tick_due());
+    enum { N = 4000 };
+    static void *v[N];
+    for (int i = 0; i < N; i++) v[i] = tier_malloc(300);     /* 1.2 MB */
+    assert_true(tier_tick_due());
+    tier_tick(1000);                                          /* same ms: no */
+    tier_get_stats(&st);
+    assert_int_equal(st.ctl_ticks - st0.ctl_ticks, 0);
+    tier_tick(1001);
+    tier_get_stats(&st);
+    assert_int_equal(st.ctl_ticks - st0.ctl_ticks, 1);
+    assert_false(tier_tick_due());                            /* counted afresh */
+    /* two blocks of 8 MB: a lot of bytes, too few blocks */
+    void *big1 = tier_malloc(8 << 20), *big2 = tier_malloc(8 << 20);
+    assert_false(tier_tick_due());
+    tier_tick(1002);
+    tier_get_stats(&st);
+    assert_int_equal(st.ctl_ticks - st0.ctl_ticks, 1);
+    tier_free(big1);
+    tier_free(big2);
+    /* other policies place by no controller */
+    assert_int_equal(tier_set_policy(TIER_POLICY_ONLY_DRAM, err, sizeof(err)), TIER_OK);
+    void *w[N];
+    for (int i = 0; i < N; i++) w[i] = tier_malloc(300);
+    assert_false(tier_tick_due());
+    for (int i = 0; i < N; i++) tier_free(w[i]);
+    for (int i = 0; i < N; i++) tier_free(v[i]);
+    assert_back_to_base();
+}
+
 /* Anti-windup: with nothing allocated and nothing migrated, an error the
  * threshold cannot serve drives it to the end of the useful range (3/4 and
  * 4/3 of the sizes seen, the soft band's reach), not to 0 or 1 GiB. */
@@ -928,6 +969,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_setters_validate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_init_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pmem_full_overflows_to_dram, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tick_comes_early_on_placements, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tick_moves_threshold, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ratio_holds_with_one_value_size, setup, teardown),
         cmocka_unit_test_setup_teardown(test_band_placement_follows_ramp_exactly, setup, teardown),
