@@ -115,9 +115,8 @@ double threshold_for_dram_fraction(const threshold_hist *h, double f, double lo,
     if (threshold_hist_dram_fraction(h, hi) < f) return hi;
     if (threshold_hist_dram_fraction(h, lo) >= f) return lo;
     /* F does not fall as t rises, and F(lo) < f <= F(hi): bisect, in log
-     * space since the band is relative.  60 halvings of at most 64 octaves
-     * leave the band's edges within a part in 10^3 of a byte's width at
-     * the sizes where that matters. */
+     * space since the band is relative, until the ends agree to a part in
+     * 10^12 (at most 60 halvings; a tick has time for that). */
     double a = lo > 1.0 / 256 ? lo : 1.0 / 256, b = hi;
     if (threshold_hist_dram_fraction(h, a) >= f) return a;
     double la = log(a), lb = log(b);

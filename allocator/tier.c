@@ -63,12 +63,14 @@
  *   tier_tick() runs threshold_ctl_step_placed() every period under the
  *   ratio policy, with the histogram of the sizes the main thread placed
  *   since the last tick (placed_hist: filled on the allocation path, four
- *   additions, only under the ratio policy).  New allocations steer the share only as fast as the workload
- *   writes; when the controller reports it is stalled (the error stopped
- *   shrinking) or the threshold sits at a bound (its own, or the end of the
- *   range of sizes seen: see threshold.h), tier_migrate_plan_get()
- *   asks the server to move existing values (it owns the key walk) with
- *   tier_move(), within a time budget per tick.
+ *   additions, only under the ratio policy), and sooner than the period
+ *   when those placements grow big (tier_tick_due).  New allocations steer
+ *   the share only as fast as the workload writes; when the controller
+ *   reports it is stalled (the error stopped shrinking) or the threshold
+ *   sits at a bound (its own, or the end of the range of sizes seen: see
+ *   threshold.h), tier_migrate_plan_get() asks the server to move existing
+ *   values (it owns the key walk) with tier_move(), within a time budget
+ *   per tick.
  */
 #include "tier.h"
 
