@@ -73,16 +73,19 @@ void threshold_ctl_init(threshold_ctl *c)
     c->integ = 0.0;
 }
 
+void threshold_hist_init(threshold_hist *h)
+{
+    memset(h, 0, sizeof(*h));
+    h->lo_b = THRESHOLD_HIST_BUCKETS;
+}
+
 void threshold_hist_reset(threshold_hist *h)
 {
-    /* Only the buckets in use are dirty. */
+    /* Only the buckets in use are dirty (none after a reset or init). */
     if (h->lo_b <= h->hi_b && h->hi_b < THRESHOLD_HIST_BUCKETS) {
         size_t n = (size_t)(h->hi_b - h->lo_b + 1) * sizeof(uint64_t);
         memset(&h->count[h->lo_b], 0, n);
         memset(&h->bytes[h->lo_b], 0, n);
-    } else {
-        memset(h->count, 0, sizeof(h->count));
-        memset(h->bytes, 0, sizeof(h->bytes));
     }
     h->placed_bytes = 0;
     h->placed_count = 0;
@@ -137,6 +140,14 @@ double threshold_share(uint64_t dram_user, uint64_t pmem_user)
     return (double)((long double)dram_user / total);
 }
 
+/* The target share, clamped to [0,1] (callers validate; NaN becomes 0). */
+static double target_of(const threshold_params *p)
+{
+    double t = p->target_dram_share;
+    if (!(t >= 0.0)) return 0.0;
+    return t > 1.0 ? 1.0 : t;
+}
+
 static double clamp_thr(double v, uint64_t lo, uint64_t hi)
 {
     if (!(v >= (double)lo)) return (double)lo;     /* also NaN */
@@ -162,9 +173,7 @@ double threshold_ctl_step(threshold_ctl *c, const threshold_params *p,
 {
     uint64_t lo, hi;
     threshold_bounds(p, &lo, &hi);
-    double target = p->target_dram_share;
-    if (!(target >= 0.0)) target = 0.0;       /* also catches NaN */
-    if (target > 1.0) target = 1.0;
+    double target = target_of(p);
 
     double share = threshold_share(dram_user, pmem_user);
     c->last_share = share;
@@ -248,9 +257,9 @@ int threshold_hist_enough(const threshold_hist *h, uint64_t total)
  * error, takes what neither corrects (values growing in place, a mix of
  * frees that is not the share).
  *
- * Stall counting and the sign are kept as in threshold_ctl_step, so the
- * caller's migration hint works in both modes, and switching back to the
- * integral controller starts it from a clean history. */
+ * Stall counting, the sign and the previous error are kept as in
+ * threshold_ctl_step, so the caller's migration hint works in both modes
+ * and the integral controller can take over from this history. */
 double threshold_ctl_step_placed(threshold_ctl *c, const threshold_params *p,
                                  uint64_t dram_user, uint64_t pmem_user, double cur,
                                  const threshold_hist *h)
@@ -270,16 +279,14 @@ double threshold_ctl_step_placed(threshold_ctl *c, const threshold_params *p,
 
     uint64_t lo, hi;
     threshold_bounds(p, &lo, &hi);
-    double target = p->target_dram_share;
-    if (!(target >= 0.0)) target = 0.0;
-    if (target > 1.0) target = 1.0;
+    double target = target_of(p);
     c->last_share = share;
     double err = target - share;
     double W = (double)h->placed_bytes, S = (double)total;
 
     /* Inner loop: how far the band's prediction at the threshold in force
      * was from what was really placed. */
-    double pred = threshold_hist_dram_fraction(h, cur);
+    double pred = threshold_hist_dram_fraction(h, cur);   /* also the hold test below */
     double meas = (double)h->dram_bytes / W;
     double bias = pred - meas;
     c->bias = c->placed_mode ? 0.5 * c->bias + 0.5 * bias : bias;
@@ -331,7 +338,7 @@ double threshold_ctl_step_placed(threshold_ctl *c, const threshold_params *p,
      * the other tier than the block they replace (and the thread caches
      * of both tiers run dry and full). */
     if (was_placed && cur >= (double)lo && cur <= (double)hi &&
-        fabs(threshold_hist_dram_fraction(h, cur) - want) <= THRESHOLD_PLACED_HOLD)
+        fabs(pred - want) <= THRESHOLD_PLACED_HOLD)
         return cur;
     return threshold_for_dram_fraction(h, want, (double)lo, (double)hi);
 }

@@ -72,6 +72,9 @@ static inline unsigned threshold_hist_bucket(uint64_t n)
     return (o - 2) * THRESHOLD_HIST_SUB + (unsigned)((n >> (o - 3)) & (THRESHOLD_HIST_SUB - 1));
 }
 
+/* A new histogram: empty.  reset empties a used one, clearing only the
+ * buckets it used. */
+void threshold_hist_init(threshold_hist *h);
 void threshold_hist_reset(threshold_hist *h);
 
 static inline void threshold_hist_note(threshold_hist *h, uint64_t n, int on_dram)

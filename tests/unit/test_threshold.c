@@ -87,7 +87,7 @@ static void sim_init(sim *s, size_t cap, double target, uint64_t min, uint64_t m
     s->par.max = max;
     s->thr = thr0;
     threshold_ctl_init(&s->ctl);
-    threshold_hist_reset(&s->hist);
+    threshold_hist_init(&s->hist);
 }
 
 static void sim_free(sim *s)
@@ -670,7 +670,7 @@ static void test_placed_one_size_converges_at_once(void **state)
 static void test_threshold_for_dram_fraction(void **state)
 {
     threshold_hist h;
-    threshold_hist_reset(&h);
+    threshold_hist_init(&h);
     assert_int_equal(threshold_hist_bucket(0), 0);
     assert_int_equal(threshold_hist_bucket(15), 15);
     assert_int_equal(threshold_hist_bucket(16), 16);
@@ -736,7 +736,7 @@ static void test_placed_out_of_reach_and_fallback(void **state)
                           .range_lo = 75, .range_hi = 90000};
     threshold_hist h;
     threshold_ctl_init(&c);
-    threshold_hist_reset(&h);
+    threshold_hist_init(&h);
     /* 10 MB stored, all on PMem; 100 KB of 1000-byte values placed */
     for (int i = 0; i < 100; i++) threshold_hist_note(&h, 1000, 0);
     double t = threshold_ctl_step_placed(&c, &p, 0, 10000000, 2000, &h);
