@@ -1062,8 +1062,7 @@ int tier_tick_due(void)
      * times as fast. */
     return placed_hist.placed_bytes >= early_tick_at &&
            atomic_load_explicit(&hist_on, memory_order_relaxed) &&
-           threshold_hist_enough(&placed_hist,
-                                 LOAD(c_user[TIER_DRAM]) + LOAD(c_user[TIER_PMEM]));
+           threshold_hist_enough(&placed_hist, LOAD(c_user[TIER_DRAM]) + LOAD(c_user[TIER_PMEM]));
 }
 
 int tier_tick(uint64_t now_ms)
@@ -1076,10 +1075,10 @@ int tier_tick(uint64_t now_ms)
     have_tick = 1;
     threshold_params p;
     ctl_params(&p);
-    double next = threshold_ctl_step_placed(&ctl, &p, LOAD(c_user[TIER_DRAM]),
-                                            LOAD(c_user[TIER_PMEM]), dyn_thr, &placed_hist);
+    uint64_t d = LOAD(c_user[TIER_DRAM]), pm = LOAD(c_user[TIER_PMEM]);
+    double next = threshold_ctl_step_placed(&ctl, &p, d, pm, dyn_thr, &placed_hist);
     threshold_hist_reset(&placed_hist);
-    uint64_t total = LOAD(c_user[TIER_DRAM]) + LOAD(c_user[TIER_PMEM]);
+    uint64_t total = d + pm;
     early_tick_at = total / 8 > TIER_EARLY_TICK_MIN ? total / 8 : TIER_EARLY_TICK_MIN;
     ADD(c_ticks, 1);
     if (ctl.placed_mode) ADD(c_ticks_placed, 1);
