@@ -580,35 +580,21 @@ static void test_damps_when_overshooting(void **state)
 
 /* ---- placement-driven mode ---------------------------------------------------- */
 
-/* The workloads above, placed by the band, with the controller told what
- * was placed each tick: they must converge within the same tick budgets
- * and hold. */
-static void test_placed_mixed_sizes_reach_and_hold(void **state)
+/* The workloads above run again placed by the band, with the controller
+ * told what was placed each tick (band_on/band_off around them, see main):
+ * they must converge within the same tick budgets and hold. */
+static int band_on(void **state)
 {
+    (void)state;
     g_band = 1;
-    test_mixed_sizes_reach_and_hold(state);
-    g_band = 0;
+    return 0;
 }
 
-static void test_placed_values_growing_by_realloc(void **state)
+static int band_off(void **state)
 {
-    g_band = 1;
-    test_values_growing_by_realloc(state);
+    (void)state;
     g_band = 0;
-}
-
-static void test_placed_target_changes_midway(void **state)
-{
-    g_band = 1;
-    test_target_changes_midway(state);
-    g_band = 0;
-}
-
-static void test_placed_growing_from_empty(void **state)
-{
-    g_band = 1;
-    test_growing_from_empty(state);
-    g_band = 0;
+    return 0;
 }
 
 /* One value size, overwritten at 25% of the keys per tick (4 KiB SETs in
@@ -621,9 +607,8 @@ static void run_one_size(int placed, int *reached, int *moves_after, double *wor
 {
     enum { N = 20000, SZ = 4101, PER_TICK = 5000, TICKS = 60 };
     sim s;
-    g_band = 1;
     sim_init(&s, N + 1, 0.2, 0, 1 << 30, 4096, 5);
-    g_band = 0;
+    s.band = 1;
     s.par.range_lo = SZ - SZ / 4;
     s.par.range_hi = SZ + SZ / 3 + 2;
     *reached = -1;
@@ -715,9 +700,8 @@ static void test_placed_corrects_model_error(void **state)
 {
     sim s;
     verdict v;
-    g_band = 1;
     sim_init(&s, POP + 1, 0.3, 0, 1 << 30, 4096, 11);
-    g_band = 0;
+    s.band = 1;
     s.dram_bias = 0.15;
     fill(&s, POP, 256, 16384);
     verdict_init(&v);
@@ -770,6 +754,9 @@ static void test_placed_out_of_reach_and_fallback(void **state)
     assert_int_equal(c.placed_mode, 0);
 }
 
+/* a workload test run again in band mode, under its own name */
+#define PLACED(f) {"placed_" #f, f, band_on, band_off, NULL}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -789,10 +776,10 @@ int main(void)
         cmocka_unit_test(test_placed_out_of_reach_and_fallback),
         cmocka_unit_test(test_placed_one_size_converges_at_once),
         cmocka_unit_test(test_placed_corrects_model_error),
-        cmocka_unit_test(test_placed_mixed_sizes_reach_and_hold),
-        cmocka_unit_test(test_placed_values_growing_by_realloc),
-        cmocka_unit_test(test_placed_target_changes_midway),
-        cmocka_unit_test(test_placed_growing_from_empty),
+        PLACED(test_mixed_sizes_reach_and_hold),
+        PLACED(test_values_growing_by_realloc),
+        PLACED(test_target_changes_midway),
+        PLACED(test_growing_from_empty),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
