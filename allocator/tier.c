@@ -395,13 +395,14 @@ static inline void pmem_free_user_sized(void *p, size_t sz)
 
 
 /* 1: PMem, 0: DRAM, -1: inside the ratio policy's band */
-static inline int placement(size_t n)
+static inline int placement_fx(uint64_t nf)
 {
-    uint64_t nf = to_fx(n);
     if (nf >= atomic_load_explicit(&band_hi, memory_order_relaxed)) return 1;
     if (nf < atomic_load_explicit(&band_lo, memory_order_relaxed)) return 0;
     return -1;
 }
+
+static inline int placement(size_t n) { return placement_fx(to_fx(n)); }
 
 /* A size inside the band: PMem with probability P = (n - lo) / (hi - lo)
  * in the long run, but not by a coin per block.  A coin sends about
@@ -422,11 +423,10 @@ static inline int placement(size_t n)
  * (no credit at all: plain error diffusion), which is what the controller
  * needs; and when frees already come at the target mix, nearly every
  * allocation reuses the tier of the block just freed. */
-static int band_choose(size_t n)
+static int band_choose(uint64_t nf)
 {
     uint64_t lo = atomic_load_explicit(&band_lo, memory_order_relaxed);
     uint64_t hi = atomic_load_explicit(&band_hi, memory_order_relaxed);
-    uint64_t nf = to_fx(n);
     if (hi <= lo || nf < lo) return nf >= hi;   /* moved meanwhile */
     int64_t p = (int64_t)((double)(nf - lo) / (double)(hi - lo) * BAND_ONE);
     int64_t d = band_debt + p;     /* the debt if this block goes to DRAM */
@@ -470,8 +470,9 @@ static inline void band_note_free(tier_id t, size_t sz)
 
 static inline int wants_pmem(size_t n)
 {
-    int w = placement(n);
-    return w >= 0 ? w : band_choose(n);
+    uint64_t nf = to_fx(n);
+    int w = placement_fx(nf);
+    return w >= 0 ? w : band_choose(nf);
 }
 
 static void note_overflow(void *q)
