@@ -181,6 +181,27 @@ static void test_threshold_placement_and_accounting(void **state)
     assert_back_to_base();
 }
 
+/* Every request size, on both tiers and for metadata: the counters take
+ * the usable size jemalloc really gave (the allocator computes it from the
+ * request, not from the block). */
+static void test_every_size_counted_at_usable(void **state)
+{
+    open_emulated(64 << 20, TIER_POLICY_THRESHOLD, 2048);
+    for (size_t n = 0; n <= 4096 + 300; n++) {
+        size_t req = n < 4200 ? n : n * 37;     /* and some past the table */
+        void *u = tier_malloc(req);
+        void *m = tier_dram_malloc(req);
+        tier_id t = tier_of(u);
+        assert_int_equal(t, req >= 2048 ? TIER_PMEM : TIER_DRAM);
+        assert_int_equal(d_user(t), (int64_t)tier_usable_size(u));
+        assert_int_equal(d_used(TIER_DRAM),
+                         (int64_t)(tier_usable_size(m) + (t == TIER_DRAM ? tier_usable_size(u) : 0)));
+        tier_free(u);
+        tier_dram_free(m);
+        assert_back_to_base();
+    }
+}
+
 static void test_realloc_crosses_threshold(void **state)
 {
     open_emulated(64 << 20, TIER_POLICY_THRESHOLD, 4096);
@@ -964,6 +985,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_dram_accounting, setup, teardown),
         cmocka_unit_test_setup_teardown(test_threshold_placement_and_accounting, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_size_counted_at_usable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_realloc_crosses_threshold, setup, teardown),
         cmocka_unit_test_setup_teardown(test_policies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_setters_validate, setup, teardown),
