@@ -76,31 +76,34 @@ void threshold_ctl_init(threshold_ctl *c)
 void threshold_hist_init(threshold_hist *h)
 {
     memset(h, 0, sizeof(*h));
-    h->lo_b = THRESHOLD_HIST_BUCKETS;
 }
 
 void threshold_hist_reset(threshold_hist *h)
 {
-    /* Only the buckets in use are dirty (none after a reset or init). */
-    if (h->lo_b <= h->hi_b && h->hi_b < THRESHOLD_HIST_BUCKETS) {
-        size_t n = (size_t)(h->hi_b - h->lo_b + 1) * sizeof(uint64_t);
-        memset(&h->count[h->lo_b], 0, n);
-        memset(&h->bytes[h->lo_b], 0, n);
-    }
-    h->placed_bytes = 0;
-    h->placed_count = 0;
+    /* The note keeps no range of the buckets it used (two compares per
+     * placement); a histogram with placements is cleared whole, once a
+     * tick. */
+    if (h->placed_bytes || h->count[0]) threshold_hist_init(h);   /* count[0]: size 0 */
     h->dram_bytes = 0;
     h->grown_bytes = 0;
-    h->lo_b = THRESHOLD_HIST_BUCKETS;
-    h->hi_b = 0;
 }
 
-double threshold_hist_dram_fraction(const threshold_hist *h, double t)
+/* The buckets in use are within [*lo, *hi]; *lo > *hi when none is. */
+static void hist_span(const threshold_hist *h, unsigned *lo, unsigned *hi)
+{
+    unsigned a = 0, b = THRESHOLD_HIST_BUCKETS;
+    while (a < b && !h->count[a]) a++;
+    while (b > a && !h->count[b - 1]) b--;
+    *lo = a;
+    *hi = b - 1;     /* a - 1 when empty */
+}
+
+static double hist_dram_fraction(const threshold_hist *h, unsigned lo_b, unsigned hi_b, double t)
 {
     double lo, hi;
     threshold_band(t, &lo, &hi);
     double dram = 0.0, all = 0.0;
-    for (unsigned b = h->lo_b; b <= h->hi_b && b < THRESHOLD_HIST_BUCKETS; b++) {
+    for (unsigned b = lo_b; b <= hi_b && b < THRESHOLD_HIST_BUCKETS; b++) {
         if (!h->count[b]) continue;
         double w = (double)h->bytes[b];
         double m = w / (double)h->count[b];
@@ -111,21 +114,30 @@ double threshold_hist_dram_fraction(const threshold_hist *h, double t)
     return all > 0 ? dram / all : -1.0;
 }
 
+double threshold_hist_dram_fraction(const threshold_hist *h, double t)
+{
+    unsigned lo_b, hi_b;
+    hist_span(h, &lo_b, &hi_b);
+    return hist_dram_fraction(h, lo_b, hi_b, t);
+}
+
 double threshold_for_dram_fraction(const threshold_hist *h, double f, double lo, double hi)
 {
     if (hi < lo) hi = lo;
     if (h->placed_bytes == 0) return lo;
-    if (threshold_hist_dram_fraction(h, hi) < f) return hi;
-    if (threshold_hist_dram_fraction(h, lo) >= f) return lo;
+    unsigned lo_b, hi_b;
+    hist_span(h, &lo_b, &hi_b);
+    if (hist_dram_fraction(h, lo_b, hi_b, hi) < f) return hi;
+    if (hist_dram_fraction(h, lo_b, hi_b, lo) >= f) return lo;
     /* F does not fall as t rises, and F(lo) < f <= F(hi): bisect, in log
      * space since the band is relative, until the ends agree to a part in
      * 10^12 (at most 60 halvings; a tick has time for that). */
     double a = lo > 1.0 / 256 ? lo : 1.0 / 256, b = hi;
-    if (threshold_hist_dram_fraction(h, a) >= f) return a;
+    if (hist_dram_fraction(h, lo_b, hi_b, a) >= f) return a;
     double la = log(a), lb = log(b);
     for (int i = 0; i < 60 && lb - la > 1e-12; i++) {
         double lm = 0.5 * (la + lb);
-        if (threshold_hist_dram_fraction(h, exp(lm)) >= f) lb = lm;
+        if (hist_dram_fraction(h, lo_b, hi_b, exp(lm)) >= f) lb = lm;
         else la = lm;
     }
     double r = exp(lb);
@@ -229,9 +241,13 @@ double threshold_ctl_step(threshold_ctl *c, const threshold_params *p,
 
 int threshold_hist_enough(const threshold_hist *h, uint64_t total)
 {
-    return h->placed_count >= THRESHOLD_PLACED_MIN_COUNT &&
-           h->placed_bytes >= total / THRESHOLD_PLACED_MIN_TURNOVER &&
-           h->placed_bytes >= THRESHOLD_PLACED_OVER_GROWTH * h->grown_bytes;
+    if (h->placed_bytes < total / THRESHOLD_PLACED_MIN_TURNOVER ||
+        h->placed_bytes < THRESHOLD_PLACED_OVER_GROWTH * h->grown_bytes)
+        return 0;
+    uint64_t n = 0;     /* blocks: summed here, not counted per placement */
+    for (unsigned b = 0; b < THRESHOLD_HIST_BUCKETS && n < THRESHOLD_PLACED_MIN_COUNT; b++)
+        n += h->count[b];
+    return n >= THRESHOLD_PLACED_MIN_COUNT;
 }
 
 /* Placement-driven mode.

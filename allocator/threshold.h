@@ -47,7 +47,7 @@
  * eighth of an octave, with the bytes of each bucket (so the mean size of
  * a bucket is exact for a workload of one value size), and how many of
  * those bytes went to DRAM.  The allocator fills it on its hot path (one
- * bucket index, four additions) and the controller reads it: it is what
+ * bucket index, three or four additions) and the controller reads it: it is what
  * lets the controller compute the threshold for a wanted placement mix
  * instead of searching for it by trial (see threshold_ctl_step_placed). */
 #define THRESHOLD_HIST_SUB 8                     /* buckets per octave */
@@ -56,12 +56,10 @@
 typedef struct threshold_hist {
     uint64_t count[THRESHOLD_HIST_BUCKETS];
     uint64_t bytes[THRESHOLD_HIST_BUCKETS];
-    uint64_t placed_bytes;      /* sum of bytes[] */
-    uint64_t placed_count;      /* sum of count[] */
+    uint64_t placed_bytes;      /* sum of bytes[] (the early tick's test) */
     uint64_t dram_bytes;        /* of which placed on DRAM */
     uint64_t grown_bytes;       /* added to blocks by reallocs that kept their
                                  * place: the threshold does not steer them */
-    unsigned lo_b, hi_b;        /* buckets in use are within [lo_b, hi_b] */
 } threshold_hist;
 
 /* Sizes below 2 * SUB have a bucket each; above, SUB per octave. */
@@ -72,8 +70,8 @@ static inline unsigned threshold_hist_bucket(uint64_t n)
     return (o - 2) * THRESHOLD_HIST_SUB + (unsigned)((n >> (o - 3)) & (THRESHOLD_HIST_SUB - 1));
 }
 
-/* A new histogram: empty.  reset empties a used one, clearing only the
- * buckets it used. */
+/* A new histogram: empty.  reset empties a used one (nothing to clear
+ * when nothing was placed). */
 void threshold_hist_init(threshold_hist *h);
 void threshold_hist_reset(threshold_hist *h);
 
@@ -83,10 +81,7 @@ static inline void threshold_hist_note(threshold_hist *h, uint64_t n, int on_dra
     h->count[b]++;
     h->bytes[b] += n;
     h->placed_bytes += n;
-    h->placed_count++;
     if (on_dram) h->dram_bytes += n;
-    if (b < h->lo_b) h->lo_b = b;
-    if (b > h->hi_b) h->hi_b = b;
 }
 
 static inline void threshold_hist_grow(threshold_hist *h, uint64_t added)

@@ -136,6 +136,13 @@ static _Atomic uint64_t thr_eff = UINT64_MAX;
  * outside ratio. */
 #define BAND_FX 8
 static _Atomic uint64_t band_lo = UINT64_MAX, band_hi = UINT64_MAX;
+/* BAND_ONE * 2^32 / (band_hi - band_lo), so a band placement's P is a
+ * multiplication (a division was a tenth of band_choose's latency) */
+static _Atomic uint64_t band_inv;
+/* Freed usable sizes that count as the band's (band_note_free), in whole
+ * bytes: [band_free_lo, band_free_lo + band_free_span); span 0 outside
+ * ratio, so a free tests one unsigned difference. */
+static _Atomic uint64_t band_free_lo, band_free_span;
 
 /* a size (or threshold) in band units, saturating */
 static inline uint64_t to_fx(uint64_t n)
@@ -167,9 +174,16 @@ static _Atomic uint64_t size_seen_lo = UINT64_MAX, size_seen_hi;
 static _Thread_local int64_t band_debt;
 static _Thread_local uint8_t band_credit[TIER_COUNT];
 static _Thread_local uint8_t band_last = TIER_COUNT;
+/* Band placements and those that reused a freed block's tier, counted per
+ * thread and added to the shared counters every BAND_FLUSH placements
+ * and by tier_get_stats (the caller's own): two locked adds per band
+ * placement otherwise.  Another thread's last few are not in INFO until
+ * it places more. */
+#define BAND_FLUSH 256
+static _Thread_local uint32_t band_n_placed, band_n_reused;
+static _Atomic uint64_t c_band_placements;
 /* Placements the debt bound turned away from the tier a free pointed at
  * (INFO: a rate near zero says the band reuses freed blocks in place). */
-static _Atomic uint64_t c_band_placements;
 static _Atomic uint64_t c_band_forced;
 /* controller ticks, and those that steered by the placements' histogram */
 static _Atomic uint64_t c_ticks, c_ticks_placed;
@@ -210,7 +224,7 @@ static threshold_ctl ctl;
  * per thread because the hot path fills it without a lock, and the main
  * thread (the one that places user data and runs tier_tick) is the one
  * read.  hist_on: the ratio policy is in force, so placements count. */
-static _Thread_local threshold_hist placed_hist = {.lo_b = THRESHOLD_HIST_BUCKETS};
+static _Thread_local threshold_hist placed_hist;
 /* placed_hist.placed_bytes at which tier_tick_due() says yes; set at each tick */
 static _Thread_local uint64_t early_tick_at = TIER_EARLY_TICK_MIN;
 static _Atomic int hist_on;
@@ -444,14 +458,25 @@ static inline int placement(size_t n) { return placement_fx(to_fx(n)); }
  * (no credit at all: plain error diffusion), which is what the controller
  * needs; and when frees already come at the target mix, nearly every
  * allocation reuses the tier of the block just freed. */
+static void band_flush(void)
+{
+    ADD(c_band_placements, band_n_placed);
+    ADD(c_band_reused, band_n_reused);
+    band_n_placed = band_n_reused = 0;
+}
+
 static int band_choose(uint64_t nf)
 {
     uint64_t lo = atomic_load_explicit(&band_lo, memory_order_relaxed);
     uint64_t hi = atomic_load_explicit(&band_hi, memory_order_relaxed);
     if (hi <= lo || nf < lo) return nf >= hi;   /* moved meanwhile */
-    int64_t p = (int64_t)((double)(nf - lo) / (double)(hi - lo) * BAND_ONE);
+    /* nf - lo < hi - lo, so the product is below BAND_ONE << 32 unless
+     * the band moved between the loads: then P is clamped, once. */
+    unsigned __int128 q = (unsigned __int128)(nf - lo) *
+                          atomic_load_explicit(&band_inv, memory_order_relaxed);
+    int64_t p = (q >> 32) < BAND_ONE ? (int64_t)(q >> 32) : BAND_ONE;
     int64_t d = band_debt + p;     /* the debt if this block goes to DRAM */
-    ADD(c_band_placements, 1);
+    if (++band_n_placed >= BAND_FLUSH) band_flush();
     int want;
     if (band_last != TIER_COUNT)
         want = band_last == TIER_PMEM;          /* the block freed last */
@@ -470,7 +495,7 @@ static int band_choose(uint64_t nf)
     band_debt = nd;
     if (band_credit[want]) {
         band_credit[want]--;
-        ADD(c_band_reused, 1);
+        band_n_reused++;
     }
     return want;
 }
@@ -480,10 +505,8 @@ static int band_choose(uint64_t nf)
  * class at most a quarter above it). */
 static inline void band_note_free(tier_id t, size_t sz)
 {
-    uint64_t lo = atomic_load_explicit(&band_lo, memory_order_relaxed);
-    uint64_t hi = atomic_load_explicit(&band_hi, memory_order_relaxed);
-    uint64_t sf = to_fx(sz);
-    if (lo < hi && sf >= lo && sf - lo < hi - lo + hi / 4) {
+    if ((uint64_t)sz - atomic_load_explicit(&band_free_lo, memory_order_relaxed) <
+        atomic_load_explicit(&band_free_span, memory_order_relaxed)) {
         band_last = (uint8_t)t;
         if (band_credit[t] < BAND_CREDIT_MAX) band_credit[t]++;
     }
@@ -786,8 +809,25 @@ static void apply_policy(void)
     }
     atomic_store_explicit(&hist_on, applied_policy == TIER_POLICY_RATIO, memory_order_relaxed);
     atomic_store_explicit(&thr_eff, t, memory_order_relaxed);
+    /* inv first: a placer that sees the new edges with the old inverse
+     * clamps P; one that sees the new inverse with old edges errs by
+     * the ratio of the widths, for one placement */
+    uint64_t w = hi > lo ? hi - lo : 0;
+    atomic_store_explicit(&band_inv, w ? (uint64_t)(((unsigned __int128)BAND_ONE << 32) / w) : 0,
+                          memory_order_relaxed);
     atomic_store_explicit(&band_lo, lo, memory_order_relaxed);
     atomic_store_explicit(&band_hi, hi, memory_order_relaxed);
+    /* a block freed in the band has the usable size of a request in
+     * [lo, hi): at most a quarter above it (jemalloc's size classes) */
+    uint64_t flo = 0, fspan = 0;
+    if (w && hi != UINT64_MAX) {
+        flo = (lo + (1 << BAND_FX) - 1) >> BAND_FX;
+        uint64_t fhi = (hi + hi / 4 + (1 << BAND_FX) - 1) >> BAND_FX;
+        fspan = fhi > flo ? fhi - flo : 0;
+    }
+    atomic_store_explicit(&band_free_span, 0, memory_order_relaxed);
+    atomic_store_explicit(&band_free_lo, flo, memory_order_relaxed);
+    atomic_store_explicit(&band_free_span, fspan, memory_order_relaxed);
 }
 
 static void restart_controller(void)
@@ -1263,6 +1303,7 @@ void *tier_move(void *p, tier_id to)
 
 void tier_get_stats(tier_stats *out)
 {
+    band_flush();
     memset(out, 0, sizeof(*out));
     for (int t = 0; t < TIER_COUNT; t++) {
         out->used[t] = LOAD(c_used[t]);
