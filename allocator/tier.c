@@ -136,8 +136,8 @@ static _Atomic uint64_t thr_eff = UINT64_MAX;
  * outside ratio. */
 #define BAND_FX 8
 static _Atomic uint64_t band_lo = UINT64_MAX, band_hi = UINT64_MAX;
-/* BAND_ONE * 2^32 / (band_hi - band_lo), so a band placement's P is a
- * multiplication (a division was a tenth of band_choose's latency) */
+/* BAND_ONE * 2^32 / (band_hi - band_lo), so a band placement's P is one
+ * multiplication, not three conversions and a division in double */
 static _Atomic uint64_t band_inv;
 /* Freed usable sizes that count as the band's (band_note_free), in whole
  * bytes: [band_free_lo, band_free_lo + band_free_span); span 0 outside
@@ -439,6 +439,13 @@ static inline int placement_fx(uint64_t nf)
 
 static inline int placement(size_t n) { return placement_fx(to_fx(n)); }
 
+static void band_flush(void)
+{
+    ADD(c_band_placements, band_n_placed);
+    ADD(c_band_reused, band_n_reused);
+    band_n_placed = band_n_reused = 0;
+}
+
 /* A size inside the band: PMem with probability P = (n - lo) / (hi - lo)
  * in the long run, but not by a coin per block.  A coin sends about
  * 2P(1-P) of the overwrites of one value size to the other tier than the
@@ -458,13 +465,6 @@ static inline int placement(size_t n) { return placement_fx(to_fx(n)); }
  * (no credit at all: plain error diffusion), which is what the controller
  * needs; and when frees already come at the target mix, nearly every
  * allocation reuses the tier of the block just freed. */
-static void band_flush(void)
-{
-    ADD(c_band_placements, band_n_placed);
-    ADD(c_band_reused, band_n_reused);
-    band_n_placed = band_n_reused = 0;
-}
-
 static int band_choose(uint64_t nf)
 {
     uint64_t lo = atomic_load_explicit(&band_lo, memory_order_relaxed);
