@@ -825,7 +825,6 @@ static void apply_policy(void)
         uint64_t fhi = (hi + hi / 4 + (1 << BAND_FX) - 1) >> BAND_FX;
         fspan = fhi > flo ? fhi - flo : 0;
     }
-    atomic_store_explicit(&band_free_span, 0, memory_order_relaxed);
     atomic_store_explicit(&band_free_lo, flo, memory_order_relaxed);
     atomic_store_explicit(&band_free_span, fspan, memory_order_relaxed);
 }
