@@ -54,6 +54,8 @@ typedef struct blk_state {
     enum blk_timeout_reply reply;
     int rerunning;                /* re-run of the handler in progress */
     int reblocked;                /* it called blk_block again */
+    int unblocking;               /* CLIENT UNBLOCK: answered at the next timeout pass */
+    const char *unblock_err;      /* ... with this error, or the timeout reply if NULL */
     blk_link links[];
 } blk_state;
 
@@ -384,7 +386,7 @@ void blk_serve_ready(void)
             if (!cur) break;
             if (!key_exists(cur)) break;
             blk_state *st = c->blocked;
-            if (!st || (c->flags & CF_CLOSE_ASAP)) continue;
+            if (!st || st->unblocking || (c->flags & CF_CLOSE_ASAP)) continue;
             int on_key = 0;
             for (int j = 0; j < st->nlinks; j++)
                 if (st->links[j].key == cur) on_key = 1;
@@ -401,10 +403,27 @@ void blk_timeout_client(client *c)
 {
     blk_state *st = c->blocked;
     if (!st) return;
-    if (st->reply == BLK_NULL_ARRAY) reply_null_array(c);
+    if (st->unblock_err) reply_error(c, st->unblock_err);
+    else if (st->reply == BLK_NULL_ARRAY) reply_null_array(c);
     else reply_null(c);
     unblock(c);
     resume(c);
+}
+
+int blk_unblock_client(client *c, const char *err)
+{
+    blk_state *st = c->blocked;
+    if (!st || st->unblocking) return 0;
+    /* Not answered here: resume() runs c's pipeline, which must not happen
+     * inside the command that asked.  A deadline in the past puts c first
+     * in the heap, and the next timeout pass (before the loop sleeps)
+     * answers it; until then a signalled key does not serve it. */
+    st->unblocking = 1;
+    st->unblock_err = err;
+    st->deadline = 1;
+    if (st->heap_idx == SIZE_MAX) heap_push(st);
+    else heap_up(st->heap_idx);
+    return 1;
 }
 
 void blk_handle_timeouts(void)

@@ -51,6 +51,11 @@ uint64_t blk_blocked_clients(void);
 void blk_signal_db_keys(struct db *d);
 /* Answer c's timeout now (null reply) and resume its pipeline. */
 void blk_timeout_client(client *c);
+/* CLIENT UNBLOCK: answer c, if it is blocked, with its timeout reply (err
+ * NULL) or with the error err (a static string, "-" not included) before
+ * the event loop next sleeps, and never serve it from a key meanwhile.
+ * 0 if c is not blocked (or already being unblocked). */
+int blk_unblock_client(client *c, const char *err);
 /* Registered from modules.c: disconnect clean-up, before_sleep work. */
 void blk_client_freed(client *c);
 void blk_before_sleep(void);

@@ -100,6 +100,26 @@ cmd *cmd_lookup(const char *name, size_t len)
 size_t cmd_count(void) { return NCMDS; }
 cmd *cmd_at(size_t i) { return i < NCMDS ? &cmd_table[i] : NULL; }
 
+int cmd_sub_check(client *c, const char *parent, const cmd_sub *subs, size_t n)
+{
+    const arg *sub = &c->argv[1];
+    for (size_t i = 0; i < n; i++) {
+        if (sub->len != strlen(subs[i].name) || strncasecmp(sub->p, subs[i].name, sub->len) != 0)
+            continue;
+        int a = subs[i].arity;
+        if (a >= 0 ? c->argc == a : c->argc >= -a) return 1;
+        reply_errorf(c, "ERR wrong number of arguments for '%s|%s' command", parent, subs[i].name);
+        return 0;
+    }
+    char up[32];
+    size_t k = 0;
+    for (; parent[k] && k < sizeof(up) - 1; k++) up[k] = (char)toupper((unsigned char)parent[k]);
+    up[k] = '\0';
+    reply_errorf(c, "ERR unknown subcommand '%.*s'. Try %s HELP.", (int)(sub->len > 128 ? 128 : sub->len),
+                 sub->p, up);
+    return 0;
+}
+
 void cmd_reset_stats(void)
 {
     for (size_t i = 0; i < NCMDS; i++) {

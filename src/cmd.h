@@ -116,6 +116,19 @@ extern void (*cmd_monitor_feed)(client *c);
 /* An argument equal to a literal option name, ignoring case ("NX"). */
 #define ARGEQ(a, s) ((a).len == sizeof(s) - 1 && strncasecmp((a).p, (s), sizeof(s) - 1) == 0)
 
+/* A container command's subcommand and its arity as Redis 7.0 gives it
+ * (N: exactly N arguments counting the command and the subcommand, -N: at
+ * least N). */
+typedef struct cmd_sub {
+    const char *name;
+    int arity;
+} cmd_sub;
+/* 1 if argv[1] is one of subs[0..n) and argc fits its arity.  Otherwise
+ * replies Redis's error -- "unknown subcommand 'x'. Try PARENT HELP." or
+ * "wrong number of arguments for 'parent|sub' command" -- and returns 0.
+ * parent in lower case ("client"). */
+int cmd_sub_check(client *c, const char *parent, const cmd_sub *subs, size_t n);
+
 struct kv;
 /* Parse an integer argument, or reply Redis's error; 1 on success. */
 int arg_ll(client *c, const arg *a, long long *out);

@@ -3,7 +3,14 @@
  * What it promises
  *   - CLIENT subcommands answer as Redis 7.0 does, including both forms of
  *     CLIENT KILL (the old "ip:port" form replies OK or an error, the filter
- *     form replies a count and by default spares the caller).
+ *     form replies a count and by default spares the caller).  A known
+ *     subcommand with the wrong number of arguments gets Redis's
+ *     "wrong number of arguments for 'client|sub'" error.
+ *   - CLIENT UNBLOCK answers a client blocked on keys (BLPOP, BLMOVE,
+ *     BZPOPMIN, ...) as its timeout would, or with -UNBLOCKED, before the
+ *     event loop next sleeps.  A client waiting for its write to become
+ *     durable is not blocked in this sense: its reply waits for the journal
+ *     whatever anyone asks.
  *   - RESET returns a connection to its just-connected state; modules that
  *     keep per-client state (MULTI, pub/sub, WATCH) clear it through hooks
  *     added with client_add_reset_hook().
@@ -19,6 +26,7 @@
 #include <strings.h>
 #include <sys/time.h>
 
+#include "blocked.h"
 #include "cmd.h"
 #include "server.h"
 #include "tier.h"
@@ -343,6 +351,39 @@ static const char *client_help[] = {
     "    Prints this help.",
 };
 
+static void reply_subcmd_error(client *c);
+
+/* CLIENT UNBLOCK <id> [TIMEOUT|ERROR] */
+static void client_unblock(client *c)
+{
+    if (c->argc > 4) { reply_subcmd_error(c); return; }
+    long long id;
+    if (!arg_ll(c, &c->argv[2], &id)) return;
+    const char *err = NULL;
+    if (c->argc == 4) {
+        if (ARGEQ(c->argv[3], "error")) err = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+        else if (!ARGEQ(c->argv[3], "timeout")) {
+            reply_error(c, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+            return;
+        }
+    }
+    for (client *x = conn_all; x; x = x->next) {
+        if (x->id == (uint64_t)id && id > 0) {
+            reply_ll(c, blk_unblock_client(x, err));
+            return;
+        }
+    }
+    reply_ll(c, 0);
+}
+
+/* the subcommands this file answers, with Redis 7.0's arities */
+static const cmd_sub client_subs[] = {
+    {"id", 2},       {"getname", 2}, {"setname", 3}, {"list", -2},   {"info", 2},
+    {"kill", -3},    {"no-evict", 3}, {"reply", 3},  {"getredir", 2}, {"unpause", 2},
+    {"unblock", -3}, {"help", 2},
+};
+
+
 static void reply_subcmd_error(client *c)
 {
     reply_errorf(c, "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try %s HELP.",
@@ -353,6 +394,7 @@ static void reply_subcmd_error(client *c)
 void cmd_client(client *c)
 {
     const arg *sub = &c->argv[1];
+    if (!cmd_sub_check(c, "client", client_subs, sizeof(client_subs) / sizeof(client_subs[0]))) return;
     if (ARGEQ(*sub, "id") && c->argc == 2) {
         reply_ll(c, (long long)c->id);
     } else if (ARGEQ(*sub, "getname") && c->argc == 2) {
@@ -397,6 +439,8 @@ void cmd_client(client *c)
         reply_ll(c, -1);
     } else if (ARGEQ(*sub, "unpause") && c->argc == 2) {
         reply_ok(c);
+    } else if (ARGEQ(*sub, "unblock")) {
+        client_unblock(c);
     } else if (ARGEQ(*sub, "help") && c->argc == 2) {
         size_t n = sizeof(client_help) / sizeof(client_help[0]);
         reply_array(c, (long)n);

@@ -192,8 +192,8 @@ static void config_get(client *c)
 
 static void config_set(client *c)
 {
-    if ((c->argc - 2) % 2 != 0 || c->argc < 4) {
-        reply_errorf(c, "ERR wrong number of arguments for 'config|set' command");
+    if ((c->argc - 2) % 2 != 0) {       /* fewer than 4: cmd_sub_check */
+        reply_err_syntax(c);
         return;
     }
     int n = (c->argc - 2) / 2;
@@ -221,10 +221,15 @@ static void config_set(client *c)
 void server_reset_error_stats(void);
 void (*config_resetstat_hook)(void);
 
+static const cmd_sub config_subs[] = {
+    {"get", -3}, {"set", -4}, {"resetstat", 2}, {"rewrite", 2}, {"help", 2},
+};
+
 /* CONFIG GET|SET|RESETSTAT|REWRITE|HELP */
 void cmd_config(client *c)
 {
     const arg *sub = &c->argv[1];
+    if (!cmd_sub_check(c, "config", config_subs, sizeof(config_subs) / sizeof(config_subs[0]))) return;
     if (ARGEQ(*sub, "get") && c->argc >= 3) {
         config_get(c);
     } else if (ARGEQ(*sub, "set")) {

@@ -21,6 +21,13 @@ def in_thread(fn, *args):
     return t, out
 
 
+def catching(fn, *args):
+    try:
+        return fn(*args)
+    except Exception as e:      # the error reply is the result
+        return e
+
+
 def test_blpop_fifo_and_timeout():
     with Server() as s:
         a, b, w = s.client(), s.client(), s.client()
@@ -93,6 +100,54 @@ def test_served_pops_replay_from_journal():
             after = (r2.lrange("j", 0, -1), sorted(r2.smembers("s")))
             assert before == after, (before, after)
             assert popped not in after[1]
+
+
+def test_client_unblock():
+    """CLIENT UNBLOCK answers a blocked client as its timeout would, or with
+    -UNBLOCKED, and its pipeline goes on; a push in the same transaction as
+    the UNBLOCK does not serve it; a client that is not blocked gives 0."""
+    import redis
+    with Server() as s:
+        a, b, w = s.client(), s.client(), s.client()
+        aid, bid = a.client_id(), b.client_id()
+        assert w.execute_command("CLIENT", "UNBLOCK", aid) == 0
+        ta, ra = in_thread(a.blpop, ["u"], 0)
+        tb, rb = in_thread(catching, b.bzpopmin, ["z"], 0)
+        time.sleep(0.2)
+        assert w.info("clients")["blocked_clients"] == 2
+        p = w.pipeline(transaction=True)
+        p.execute_command("CLIENT", "UNBLOCK", aid)
+        p.execute_command("CLIENT", "UNBLOCK", aid)
+        p.rpush("u", "x")
+        assert p.execute() == [1, 0, 1]
+        ta.join(5)
+        assert not ta.is_alive() and ra["v"] is None
+        assert w.lrange("u", 0, -1) == [b"x"]
+        assert w.execute_command("CLIENT", "UNBLOCK", bid, "ERROR") == 1
+        tb.join(5)
+        assert not tb.is_alive()
+        assert str(rb["v"]) == "UNBLOCKED client unblocked via CLIENT UNBLOCK", rb
+        assert w.info("clients")["blocked_clients"] == 0
+        # the unblocked clients read and run commands again
+        assert a.ping() and b.ping()
+        raw = socket.create_connection(("127.0.0.1", s.port))
+        raw.sendall(b"BLPOP none 0\r\nPING\r\n")
+        time.sleep(0.2)
+        ids = [int(x.split()[0][3:]) for x in w.execute_command("CLIENT", "LIST").decode().splitlines()
+               if "cmd=blpop" in x]
+        assert len(ids) == 1
+        assert w.execute_command("CLIENT", "UNBLOCK", ids[0], "ERROR") == 1
+        buf = b""
+        raw.settimeout(5)
+        while buf.count(b"\r\n") < 2:
+            buf += raw.recv(1024)
+        assert buf == b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n+PONG\r\n", buf
+        raw.close()
+        try:
+            w.execute_command("CLIENT", "UNBLOCK", aid, "NOW")
+            assert False
+        except redis.ResponseError as e:
+            assert str(e) == "CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
 
 
 if __name__ == "__main__":

@@ -133,8 +133,48 @@ def test_client_basics():
         assert "flags=e" in r.execute_command("CLIENT", "INFO").decode()
         help_ = r.execute_command("CLIENT", "HELP")
         assert help_[0].startswith(b"CLIENT <subcommand>") and help_[-1] == b"    Prints this help."
-        assert err(r.execute_command, "CLIENT", "nosuch") == \
-            "unknown subcommand or wrong number of arguments for 'nosuch'. Try CLIENT HELP."
+        assert err(r.execute_command, "CLIENT", "nosuch") == "unknown subcommand 'nosuch'. Try CLIENT HELP."
+
+
+SUBCOMMAND_ERRORS = [
+    (("CLIENT", "KILL"), "wrong number of arguments for 'client|kill' command"),
+    (("CLIENT", "ID", "1"), "wrong number of arguments for 'client|id' command"),
+    (("CLIENT", "setname"), "wrong number of arguments for 'client|setname' command"),
+    (("CLIENT", "HELP", "x"), "wrong number of arguments for 'client|help' command"),
+    (("CLIENT", "UNBLOCK"), "wrong number of arguments for 'client|unblock' command"),
+    (("CLIENT", "UNBLOCK", "1", "2", "3"),
+     "unknown subcommand or wrong number of arguments for 'UNBLOCK'. Try CLIENT HELP."),
+    (("CLIENT", "UNBLOCK", "x"), "value is not an integer or out of range"),
+    (("CLIENT", "UNBLOCK", "1", "now"), "CLIENT UNBLOCK reason should be TIMEOUT or ERROR"),
+    (("CLIENT", "Bogus", "x"), "unknown subcommand 'Bogus'. Try CLIENT HELP."),
+    (("CONFIG", "GET"), "wrong number of arguments for 'config|get' command"),
+    (("CONFIG", "RESETSTAT", "x"), "wrong number of arguments for 'config|resetstat' command"),
+    (("CONFIG", "REWRITE", "x"), "wrong number of arguments for 'config|rewrite' command"),
+    (("CONFIG", "HELP", "x"), "wrong number of arguments for 'config|help' command"),
+    (("CONFIG", "SET", "timeout"), "wrong number of arguments for 'config|set' command"),
+    (("CONFIG", "SET", "timeout", "1", "maxmemory"), "syntax error"),
+    (("CONFIG", "nosuch"), "unknown subcommand 'nosuch'. Try CONFIG HELP."),
+]
+
+
+def test_subcommand_errors_as_redis():
+    """CLIENT and CONFIG: an unknown subcommand, a known one with the wrong
+    number of arguments, and CLIENT UNBLOCK's own errors, word for word as
+    Debian's redis-server gives them."""
+    ref = RedisRef().__enter__() if have_redis() else None
+    try:
+        with Server() as s:
+            mine = s.client()
+            theirs = redis.Redis(port=ref.port) if ref else None
+            for args, msg in SUBCOMMAND_ERRORS:
+                assert err(mine.execute_command, *args) == msg, (args, err(mine.execute_command, *args))
+                if theirs:
+                    assert err(theirs.execute_command, *args) == msg, (args, "redis-server differs")
+            assert mine.execute_command("CLIENT", "UNBLOCK", "999999") == 0
+            assert mine.execute_command("CLIENT", "UNBLOCK", "-1", "TIMEOUT") == 0
+    finally:
+        if ref:
+            ref.__exit__(None, None, None)
 
 
 def test_client_kill():
