@@ -226,10 +226,18 @@ void cmd_call(client *c)
     if (cmd_intercept && cmd_intercept(c, cm)) return;
     if ((c->flags & CF_PUBSUB) && c->resp == 2 && !is_pubsub_allowed(cm)) {
         cm->rejected++;
+        /* a container names its subcommand too, as Redis does ("client|list") */
+        char sub[66] = "";
+        if (cm->subcmds && *cm->subcmds && c->argc >= 2) {
+            size_t n = c->argv[1].len < sizeof(sub) - 2 ? c->argv[1].len : sizeof(sub) - 2;
+            sub[0] = '|';
+            for (size_t i = 0; i < n; i++) sub[i + 1] = (char)tolower((unsigned char)c->argv[1].p[i]);
+            sub[n + 1] = '\0';
+        }
         reply_errorf(c,
-                     "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
+                     "ERR Can't execute '%s%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
                      "are allowed in this context",
-                     cm->name);
+                     cm->name, sub);
         return;
     }
     if (server.loading && !(cm->flags & CMD_LOADING)) {

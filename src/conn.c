@@ -30,6 +30,7 @@
 
 #include "blocked.h"
 #include "cfg.h"
+#include "pubsub.h"
 #include "cmd.h"
 #include "log.h"
 #include "server.h"
@@ -963,12 +964,13 @@ size_t conn_describe(client *c, char *out, size_t cap)
     flags[f] = '\0';
     int n = snprintf(out, cap,
                      "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d "
-                     "sub=0 psub=0 ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 "
+                     "sub=%d psub=%d ssub=%d multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 "
                      "rbs=%d rbp=%zu obl=%zu oll=%zu omem=%zu tot-mem=%zu events=r cmd=%s%s%s user=default "
                      "redir=-1 resp=%d",
                      (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name,
                      (long long)((now - c->ctime) / 1000), (long long)((now - c->last_interaction) / 1000),
-                     flags, c->db ? c->db->id : 0, c->qlen - c->qpos, c->qcap - c->qlen,
+                     flags, c->db ? c->db->id : 0, pubsub_client_channels(c), pubsub_client_patterns(c),
+                     pubsub_client_shard_channels(c), c->qlen - c->qpos, c->qcap - c->qlen,
                      c->buf ? CONN_REPLY_BUF : 0, c->qpeak, c->bufpos, (size_t)0, c->reply_bytes,
                      sizeof(client) + c->qcap + (c->buf ? CONN_REPLY_BUF : 0) + c->reply_bytes,
                      c->lastcmd ? c->lastcmd->name : "NULL", c->lastcmd && c->lastsub[0] ? "|" : "",

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "pubsub.h"
 #include "server.h"
 #include "tier.h"
 #include "util.h"
@@ -276,9 +277,9 @@ static void sec_stats(info_buf *b)
               "current_eviction_exceeded_time:0\r\n"
               "keyspace_hits:%llu\r\n"
               "keyspace_misses:%llu\r\n"
-              "pubsub_channels:0\r\n"
-              "pubsub_patterns:0\r\n"
-              "pubsubshard_channels:0\r\n"
+              "pubsub_channels:%llu\r\n"
+              "pubsub_patterns:%llu\r\n"
+              "pubsubshard_channels:%llu\r\n"
               "latest_fork_usec:0\r\n"
               "total_forks:0\r\n"
               "migrate_cached_sockets:0\r\n"
@@ -305,6 +306,8 @@ static void sec_stats(info_buf *b)
               (unsigned long long)conn_stat_rejected, (unsigned long long)db_stat_expired_keys,
               (unsigned long long)server.stat_evicted, (unsigned long long)(db_stat_hits + server.stat_keyspace_hits),
               (unsigned long long)(db_stat_misses + server.stat_keyspace_misses),
+              (unsigned long long)pubsub_channels_count(), (unsigned long long)pubsub_patterns_count(),
+              (unsigned long long)pubsub_shard_channels_count(),
               (unsigned long long)server.stat_unexpected_errors, (unsigned long long)server.stat_errors,
               (unsigned long long)server.stat_total_reads, (unsigned long long)server.stat_total_writes);
 }

@@ -19,11 +19,13 @@ void pubsub_init(void);
 long long pubsub_publish(const char *ch, size_t chlen, const char *msg, size_t msglen);
 /* RESET and disconnect: drop every subscription, silently. */
 void pubsub_reset_client(client *c);
-/* Subscriptions of c (CLIENT LIST sub=/psub=). */
+/* Subscriptions of c (CLIENT LIST sub=/psub=/ssub=). */
 int pubsub_client_channels(const client *c);
 int pubsub_client_patterns(const client *c);
-/* INFO: channels with subscribers, distinct patterns. */
+int pubsub_client_shard_channels(const client *c);
+/* INFO: channels with subscribers, distinct patterns, shard channels. */
 uint64_t pubsub_channels_count(void);
 uint64_t pubsub_patterns_count(void);
+uint64_t pubsub_shard_channels_count(void);
 
 #endif

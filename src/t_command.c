@@ -109,11 +109,11 @@ static void reply_key_specs(client *c, const cmd *cm)
     if (cm->flags & CMD_WRITE) {
         reply_set(c, 2);
         reply_status(c, "RW");
-        reply_status(c, "UPDATE");
+        reply_status(c, "update");      /* 7.0 spells these in lower case */
     } else {
         reply_set(c, 2);
         reply_status(c, "RO");
-        reply_status(c, "ACCESS");
+        reply_status(c, "access");
     }
     if (cm->getkeys) {
         reply_cstr(c, "begin_search");

@@ -1,10 +1,15 @@
 /* t_pubsub.c -- SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH,
- * PUBSUB; see pubsub.h.
+ * SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH, PUBSUB; see pubsub.h.
  *
  * What it promises
  *   - Messages reach a channel's subscribers in the order they subscribed;
  *     pattern subscribers are matched with util_glob_match, one delivery
  *     per matching (pattern, client) pair, as Redis does.
+ *   - Shard channels (SSUBSCRIBE, SPUBLISH) are a namespace of their own,
+ *     as in a one-shard Redis 7.0: SPUBLISH reaches only SSUBSCRIBErs of
+ *     the name (no patterns), PUBLISH never reaches them, and the count in
+ *     an (s)subscribe event is the client's shard channels for the shard
+ *     commands and its channels plus patterns for the others.
  *   - A subscription is one node linked twice: into the topic's subscriber
  *     list (for PUBLISH) and into the client's own table (for
  *     UNSUBSCRIBE), so subscribing and unsubscribing are O(1).
@@ -44,8 +49,15 @@ typedef struct topic {
     char name[];
 } topic;
 
+/* Channels, patterns, shard channels: one table of topics each, and one
+ * table of each per subscribed client. */
+enum { PS_CHAN, PS_PAT, PS_SHARD, PS_KINDS };
+
+static const char *const ev_sub[PS_KINDS] = {"subscribe", "psubscribe", "ssubscribe"};
+static const char *const ev_unsub[PS_KINDS] = {"unsubscribe", "punsubscribe", "sunsubscribe"};
+
 typedef struct ps_client {
-    dict chans, pats;
+    dict mine[PS_KINDS];
 } ps_client;
 
 static const char *topic_key(const dict_node *n, size_t *len)
@@ -65,54 +77,53 @@ static const char *sub_key(const dict_node *n, size_t *len)
 static const dict_type topic_type = {topic_key};
 static const dict_type sub_type = {sub_key};
 
-static dict channels, patterns;
+static dict topics[PS_KINDS];
 
 static ps_client *state(client *c, int create)
 {
     if (!c->pubsub && create) {
         ps_client *p = tier_dram_calloc(sizeof(ps_client));
-        dict_init(&p->chans, &sub_type);
-        dict_init(&p->pats, &sub_type);
+        for (int k = 0; k < PS_KINDS; k++) dict_init(&p->mine[k], &sub_type);
         c->pubsub = p;
     }
     return c->pubsub;
 }
 
-static long count_subs(client *c)
-{
-    ps_client *p = c->pubsub;
-    return p ? (long)(dict_size(&p->chans) + dict_size(&p->pats)) : 0;
-}
-
-int pubsub_client_channels(const client *c)
+static long kind_subs(const client *c, int kind)
 {
     const ps_client *p = c->pubsub;
-    return p ? (int)dict_size(&p->chans) : 0;
+    return p ? (long)dict_size(&p->mine[kind]) : 0;
 }
 
-int pubsub_client_patterns(const client *c)
+/* the count an event of this kind reports */
+static long count_subs(const client *c, int kind)
 {
-    const ps_client *p = c->pubsub;
-    return p ? (int)dict_size(&p->pats) : 0;
+    if (kind == PS_SHARD) return kind_subs(c, PS_SHARD);
+    return kind_subs(c, PS_CHAN) + kind_subs(c, PS_PAT);
 }
 
-uint64_t pubsub_channels_count(void) { return dict_size(&channels); }
-uint64_t pubsub_patterns_count(void) { return dict_size(&patterns); }
+int pubsub_client_channels(const client *c) { return (int)kind_subs(c, PS_CHAN); }
+int pubsub_client_patterns(const client *c) { return (int)kind_subs(c, PS_PAT); }
+int pubsub_client_shard_channels(const client *c) { return (int)kind_subs(c, PS_SHARD); }
 
-static void reply_event(client *c, const char *kind, const char *name, size_t len, int has_name)
+uint64_t pubsub_channels_count(void) { return dict_size(&topics[PS_CHAN]); }
+uint64_t pubsub_patterns_count(void) { return dict_size(&topics[PS_PAT]); }
+uint64_t pubsub_shard_channels_count(void) { return dict_size(&topics[PS_SHARD]); }
+
+static void reply_event(client *c, const char *ev, int kind, const char *name, size_t len, int has_name)
 {
     reply_push(c, 3);
-    reply_bulk(c, kind, strlen(kind));
+    reply_bulk(c, ev, strlen(ev));
     if (has_name) reply_bulk(c, name, len);
     else reply_null(c);
-    reply_ll(c, count_subs(c));
+    reply_ll(c, count_subs(c, kind));
 }
 
 /* 1 if newly subscribed. */
-static int subscribe(client *c, dict *global, int pattern, const arg *a)
+static int subscribe(client *c, int kind, const arg *a)
 {
     ps_client *p = state(c, 1);
-    dict *mine = pattern ? &p->pats : &p->chans;
+    dict *global = &topics[kind], *mine = &p->mine[kind];
     if (dict_find(mine, a->p, a->len)) return 0;
     topic *t = (topic *)dict_find(global, a->p, a->len);
     if (!t) {
@@ -152,35 +163,34 @@ static void drop_sub(dict *global, dict *mine, sub *s)
 
 static void update_flag(client *c)
 {
-    if (count_subs(c) == 0) c->flags &= ~CF_PUBSUB;
+    if (count_subs(c, PS_CHAN) + count_subs(c, PS_SHARD) == 0) c->flags &= ~CF_PUBSUB;
 }
 
 /* Unsubscribe from one; replies when notify.  1 if it was subscribed. */
-static int unsubscribe(client *c, int pattern, const char *name, size_t len, int notify)
+static int unsubscribe(client *c, int kind, const char *name, size_t len, int notify)
 {
     ps_client *p = state(c, 0);
     int was = 0;
     if (p) {
-        dict *mine = pattern ? &p->pats : &p->chans;
-        sub *s = (sub *)dict_find(mine, name, len);
+        sub *s = (sub *)dict_find(&p->mine[kind], name, len);
         if (s) {
-            drop_sub(pattern ? &patterns : &channels, mine, s);
+            drop_sub(&topics[kind], &p->mine[kind], s);
             was = 1;
         }
     }
     update_flag(c);
-    if (notify) reply_event(c, pattern ? "punsubscribe" : "unsubscribe", name, len, 1);
+    if (notify) reply_event(c, ev_unsub[kind], kind, name, len, 1);
     return was;
 }
 
 /* Unsubscribe from everything of one kind; returns how many. */
-static int unsubscribe_all(client *c, int pattern, int notify)
+static int unsubscribe_all(client *c, int kind, int notify)
 {
     ps_client *p = state(c, 0);
     int n = 0;
     if (p) {
-        dict *mine = pattern ? &p->pats : &p->chans;
-        dict *global = pattern ? &patterns : &channels;
+        dict *mine = &p->mine[kind];
+        dict *global = &topics[kind];
         /* names are freed with the topic: reply from a copy */
         char stack[256];
         dict_iter it;
@@ -194,13 +204,13 @@ static int unsubscribe_all(client *c, int pattern, int notify)
             drop_sub(global, mine, s);
             n++;
             update_flag(c);
-            if (notify) reply_event(c, pattern ? "punsubscribe" : "unsubscribe", name, len, 1);
+            if (notify) reply_event(c, ev_unsub[kind], kind, name, len, 1);
             if (name != stack) tier_dram_free(name);
         }
         dict_iter_release(&it);
     }
     update_flag(c);
-    if (notify && n == 0) reply_event(c, pattern ? "punsubscribe" : "unsubscribe", NULL, 0, 0);
+    if (notify && n == 0) reply_event(c, ev_unsub[kind], kind, NULL, 0, 0);
     return n;
 }
 
@@ -208,10 +218,10 @@ void pubsub_reset_client(client *c)
 {
     ps_client *p = c->pubsub;
     if (!p) return;
-    unsubscribe_all(c, 0, 0);
-    unsubscribe_all(c, 1, 0);
-    dict_clear(&p->chans, NULL, NULL);
-    dict_clear(&p->pats, NULL, NULL);
+    for (int k = 0; k < PS_KINDS; k++) {
+        unsubscribe_all(c, k, 0);
+        dict_clear(&p->mine[k], NULL, NULL);
+    }
     tier_dram_free(p);
     c->pubsub = NULL;
     c->flags &= ~CF_PUBSUB;
@@ -219,28 +229,35 @@ void pubsub_reset_client(client *c)
 
 void pubsub_init(void)
 {
-    dict_init(&channels, &topic_type);
-    dict_init(&patterns, &topic_type);
+    for (int k = 0; k < PS_KINDS; k++) dict_init(&topics[k], &topic_type);
     conn_add_free_hook(pubsub_reset_client);
+}
+
+/* The subscribers of one channel or shard channel get [ev, ch, msg]. */
+static long long deliver(int kind, const char *ev, const char *ch, size_t chlen, const char *msg,
+                         size_t msglen)
+{
+    long long n = 0;
+    topic *t = (topic *)dict_find(&topics[kind], ch, chlen);
+    if (!t) return 0;
+    for (sub *s = t->head; s; s = s->next) {
+        client *c = s->c;
+        reply_push(c, 3);
+        reply_bulk(c, ev, strlen(ev));
+        reply_bulk(c, ch, chlen);
+        reply_bulk(c, msg, msglen);
+        n++;
+    }
+    return n;
 }
 
 long long pubsub_publish(const char *ch, size_t chlen, const char *msg, size_t msglen)
 {
-    long long n = 0;
-    topic *t = (topic *)dict_find(&channels, ch, chlen);
-    if (t) {
-        for (sub *s = t->head; s; s = s->next) {
-            client *c = s->c;
-            reply_push(c, 3);
-            reply_bulk(c, "message", 7);
-            reply_bulk(c, ch, chlen);
-            reply_bulk(c, msg, msglen);
-            n++;
-        }
-    }
-    if (dict_size(&patterns)) {
+    long long n = deliver(PS_CHAN, "message", ch, chlen, msg, msglen);
+    dict *patterns = &topics[PS_PAT];
+    if (dict_size(patterns)) {
         dict_iter it;
-        dict_iter_init(&it, &patterns);
+        dict_iter_init(&it, patterns);
         dict_node *node;
         while ((node = dict_iter_next(&it))) {
             topic *p = (topic *)node;
@@ -262,37 +279,46 @@ long long pubsub_publish(const char *ch, size_t chlen, const char *msg, size_t m
 
 /* ---- commands ------------------------------------------------------------ */
 
-/* SUBSCRIBE channel [channel ...] */
-void cmd_subscribe(client *c)
+static void subscribe_args(client *c, int kind)
 {
     for (int i = 1; i < c->argc; i++) {
-        subscribe(c, &channels, 0, &c->argv[i]);
-        reply_event(c, "subscribe", c->argv[i].p, c->argv[i].len, 1);
+        subscribe(c, kind, &c->argv[i]);
+        reply_event(c, ev_sub[kind], kind, c->argv[i].p, c->argv[i].len, 1);
     }
 }
 
-/* PSUBSCRIBE pattern [pattern ...] */
-void cmd_psubscribe(client *c)
+static void unsubscribe_args(client *c, int kind)
 {
-    for (int i = 1; i < c->argc; i++) {
-        subscribe(c, &patterns, 1, &c->argv[i]);
-        reply_event(c, "psubscribe", c->argv[i].p, c->argv[i].len, 1);
+    if (c->argc == 1) { unsubscribe_all(c, kind, 1); return; }
+    for (int i = 1; i < c->argc; i++) unsubscribe(c, kind, c->argv[i].p, c->argv[i].len, 1);
+}
+
+/* SUBSCRIBE channel [channel ...] */
+void cmd_subscribe(client *c) { subscribe_args(c, PS_CHAN); }
+
+/* PSUBSCRIBE pattern [pattern ...] */
+void cmd_psubscribe(client *c) { subscribe_args(c, PS_PAT); }
+
+/* SSUBSCRIBE shardchannel [shardchannel ...] */
+void cmd_ssubscribe(client *c)
+{
+    /* Redis 7.0 refuses it where a client may not block (inside EXEC),
+     * unlike SUBSCRIBE */
+    if (c->flags & (CF_MULTI | CF_EXECUTING)) {
+        reply_error(c, "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client");
+        return;
     }
+    subscribe_args(c, PS_SHARD);
 }
 
 /* UNSUBSCRIBE [channel ...] */
-void cmd_unsubscribe(client *c)
-{
-    if (c->argc == 1) { unsubscribe_all(c, 0, 1); return; }
-    for (int i = 1; i < c->argc; i++) unsubscribe(c, 0, c->argv[i].p, c->argv[i].len, 1);
-}
+void cmd_unsubscribe(client *c) { unsubscribe_args(c, PS_CHAN); }
 
 /* PUNSUBSCRIBE [pattern ...] */
-void cmd_punsubscribe(client *c)
-{
-    if (c->argc == 1) { unsubscribe_all(c, 1, 1); return; }
-    for (int i = 1; i < c->argc; i++) unsubscribe(c, 1, c->argv[i].p, c->argv[i].len, 1);
-}
+void cmd_punsubscribe(client *c) { unsubscribe_args(c, PS_PAT); }
+
+/* SUNSUBSCRIBE [shardchannel ...] */
+void cmd_sunsubscribe(client *c) { unsubscribe_args(c, PS_SHARD); }
 
 /* PUBLISH channel message */
 void cmd_publish(client *c)
@@ -300,12 +326,19 @@ void cmd_publish(client *c)
     reply_ll(c, pubsub_publish(c->argv[1].p, c->argv[1].len, c->argv[2].p, c->argv[2].len));
 }
 
-static void reply_channels(client *c, const arg *pat)
+/* SPUBLISH shardchannel message */
+void cmd_spublish(client *c)
 {
-    uint64_t cap = dict_size(&channels), n = 0;
+    reply_ll(c, deliver(PS_SHARD, "smessage", c->argv[1].p, c->argv[1].len, c->argv[2].p, c->argv[2].len));
+}
+
+static void reply_channels(client *c, int kind, const arg *pat)
+{
+    dict *all = &topics[kind];
+    uint64_t cap = dict_size(all), n = 0;
     topic **out = tier_dram_malloc(sizeof(topic *) * (cap ? cap : 1));
     dict_iter it;
-    dict_iter_init(&it, &channels);
+    dict_iter_init(&it, all);
     dict_node *node;
     while ((node = dict_iter_next(&it))) {
         topic *t = (topic *)node;
@@ -337,24 +370,18 @@ void cmd_pubsub(client *c)
                          (int)sub->len, sub->p);
             return;
         }
-        /* there are no shard channels outside a cluster */
-        if (ARGEQ(*sub, "shardchannels")) { reply_empty_array(c); return; }
-        reply_channels(c, c->argc == 3 ? &c->argv[2] : NULL);
+        reply_channels(c, ARGEQ(*sub, "shardchannels") ? PS_SHARD : PS_CHAN, c->argc == 3 ? &c->argv[2] : NULL);
     } else if (ARGEQ(*sub, "numsub") || ARGEQ(*sub, "shardnumsub")) {
-        int shard = ARGEQ(*sub, "shardnumsub");
+        int kind = ARGEQ(*sub, "shardnumsub") ? PS_SHARD : PS_CHAN;
         reply_array(c, (long)(c->argc - 2) * 2);
         for (int i = 2; i < c->argc; i++) {
-            long long n = 0;
-            if (!shard) {
-                topic *t = (topic *)dict_find(&channels, c->argv[i].p, c->argv[i].len);
-                if (t) n = (long long)t->nsubs;
-            }
+            topic *t = (topic *)dict_find(&topics[kind], c->argv[i].p, c->argv[i].len);
             reply_bulk(c, c->argv[i].p, c->argv[i].len);
-            reply_ll(c, n);
+            reply_ll(c, t ? (long long)t->nsubs : 0);
         }
     } else if (ARGEQ(*sub, "numpat")) {
         if (c->argc != 2) { subcmd_arity(c); return; }
-        reply_ll(c, (long long)dict_size(&patterns));
+        reply_ll(c, (long long)dict_size(&topics[PS_PAT]));
     } else if (ARGEQ(*sub, "help")) {
         if (c->argc != 2) { subcmd_arity(c); return; }
         static const char *help[] = {

@@ -1,7 +1,8 @@
 """Pub/sub end to end, byte-exact against Debian's redis-server where it is
 installed: RESP2 subscriber mode, RESP3 pushes next to normal replies,
-patterns, PUBSUB CHANNELS/NUMSUB/NUMPAT/HELP, clean-up on disconnect, the
-pubsub output-buffer class."""
+patterns, shard channels (SSUBSCRIBE/SPUBLISH), PUBSUB
+CHANNELS/NUMSUB/NUMPAT/SHARDCHANNELS/SHARDNUMSUB/HELP, INFO and CLIENT LIST
+counts, clean-up on disconnect, the pubsub output-buffer class."""
 import os
 import sys
 import time
@@ -132,6 +133,69 @@ def test_pubsub_introspection():
     assert out[-3] == b"*1\r\n$2\r\na1\r\n"
     assert out[-2] == b":0\r\n" and out[-1] == b":1\r\n"
 
+
+def test_shard_channels():
+    """SSUBSCRIBE and SPUBLISH are their own namespace: PUBLISH does not reach
+    a shard subscriber, SPUBLISH reaches no pattern, and an ssubscribe event
+    counts shard channels while (p)subscribe counts channels + patterns."""
+    def sc(port):
+        sub, pub, q = Conn(port), Conn(port), Conn(port)
+        sub.send("SSUBSCRIBE s1 s2")
+        out = [sub.read(), sub.read()]
+        out += sub.call("SUBSCRIBE c1", "SSUBSCRIBE s1", "PSUBSCRIBE s*", "GET x", "CLIENT LIST")
+        out += pub.call("SPUBLISH s1 hello", "PUBLISH s1 hi", "SPUBLISH nobody x")
+        out += [sub.read(), sub.read()]
+        shard = sorted(q.call("PUBSUB SHARDCHANNELS")[0].split(b"\r\n"))
+        out += [b"|".join(shard)]
+        out += q.call("PUBSUB SHARDCHANNELS s2*", "PUBSUB SHARDNUMSUB s1 s9", "PUBSUB CHANNELS",
+                      "PUBSUB NUMSUB s1")
+        info = q.call("INFO stats")[0].split(b"\r\n")
+        out += [b"|".join(x for x in info if x.startswith(b"pubsub"))]
+        lst = q.call("CLIENT LIST")[0]
+        out += [b"|".join(sorted(set(x[x.index(b" sub="):x.index(b" multi=")]
+                                     for x in lst.split(b"\n") if b" sub=" in x)))]
+        out += sub.call("SUNSUBSCRIBE s1", "SUNSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "PING")
+        other = Conn(port)
+        out += other.call("SUNSUBSCRIBE", "SSUBSCRIBE x", "UNSUBSCRIBE", "SUNSUBSCRIBE x y")
+        out.append(other.read())
+        r3 = Conn(port)
+        r3.call("HELLO 3")
+        out += r3.call("SSUBSCRIBE z", "SPUBLISH z m")
+        out += [r3.read()]
+        out += r3.call("SUNSUBSCRIBE")
+        out += q.call("MULTI", "SSUBSCRIBE m1", "SPUBLISH m1 x", "EXEC", "SUNSUBSCRIBE")
+        return out
+    out = both(sc)
+    assert out[0] == b"*3\r\n$10\r\nssubscribe\r\n$2\r\ns1\r\n:1\r\n"
+    assert out[1] == b"*3\r\n$10\r\nssubscribe\r\n$2\r\ns2\r\n:2\r\n"
+    assert out[2] == b"*3\r\n$9\r\nsubscribe\r\n$2\r\nc1\r\n:1\r\n"
+    assert out[3] == b"*3\r\n$10\r\nssubscribe\r\n$2\r\ns1\r\n:2\r\n"
+    assert out[4] == b"*3\r\n$10\r\npsubscribe\r\n$2\r\ns*\r\n:2\r\n"
+    assert out[5].startswith(b"-ERR Can't execute 'get': only (P|S)SUBSCRIBE")
+    assert out[6].startswith(b"-ERR Can't execute 'client|list': only (P|S)SUBSCRIBE")
+    assert out[7:10] == [b":1\r\n", b":1\r\n", b":0\r\n"]
+    assert out[10] == b"*3\r\n$8\r\nsmessage\r\n$2\r\ns1\r\n$5\r\nhello\r\n"
+    assert out[11] == b"*4\r\n$8\r\npmessage\r\n$2\r\ns*\r\n$2\r\ns1\r\n$2\r\nhi\r\n"
+    assert out[12] == b"|$2|$2|*2|s1|s2"
+    assert out[13] == b"*1\r\n$2\r\ns2\r\n"
+    assert out[14] == b"*4\r\n$2\r\ns1\r\n:1\r\n$2\r\ns9\r\n:0\r\n"
+    assert out[15] == b"*1\r\n$2\r\nc1\r\n" and out[16] == b"*2\r\n$2\r\ns1\r\n:0\r\n"
+    assert out[17] == b"pubsub_channels:1|pubsub_patterns:1|pubsubshard_channels:2", out[17]
+    assert out[18] == b" sub=0 psub=0 ssub=0| sub=1 psub=1 ssub=2", out[18]
+    assert out[19] == b"*3\r\n$12\r\nsunsubscribe\r\n$2\r\ns1\r\n:1\r\n"
+    assert out[20] == b"*3\r\n$12\r\nsunsubscribe\r\n$2\r\ns2\r\n:0\r\n"
+    assert out[21] == b"*3\r\n$11\r\nunsubscribe\r\n$2\r\nc1\r\n:1\r\n"
+    assert out[23] == b"+PONG\r\n"
+    assert out[24] == b"*3\r\n$12\r\nsunsubscribe\r\n$-1\r\n:0\r\n"
+    assert out[26] == b"*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n"
+    assert out[27] == b"*3\r\n$12\r\nsunsubscribe\r\n$1\r\nx\r\n:0\r\n"
+    assert out[-9] == b">3\r\n$10\r\nssubscribe\r\n$1\r\nz\r\n:1\r\n"
+    # the publisher is the subscriber: the push comes before SPUBLISH's reply
+    assert out[-8] == b">3\r\n$8\r\nsmessage\r\n$1\r\nz\r\n$1\r\nm\r\n" and out[-7] == b":1\r\n"
+    assert out[-6] == b">3\r\n$12\r\nsunsubscribe\r\n$1\r\nz\r\n:0\r\n"
+    # inside EXEC, SSUBSCRIBE is refused (SUBSCRIBE is not)
+    assert out[-2] == b"*2\r\n-ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client\r\n:0\r\n"
+    assert out[-1] == b"*3\r\n$12\r\nsunsubscribe\r\n$-1\r\n:0\r\n"
 
 def test_subscribe_in_multi():
     def sc(port):
