@@ -3,9 +3,9 @@
  * What it promises
  *   - CLIENT subcommands answer as Redis 7.0 does, including both forms of
  *     CLIENT KILL (the old "ip:port" form replies OK or an error, the filter
- *     form replies a count and by default spares the caller).  A known
- *     subcommand with the wrong number of arguments gets Redis's
- *     "wrong number of arguments for 'client|sub'" error.
+ *     form replies a count and by default spares the caller).  An unknown
+ *     subcommand, or a known one with the wrong number of arguments, gets
+ *     Redis's error for it (cmd_sub_check).
  *   - CLIENT UNBLOCK answers a client blocked on keys (BLPOP, BLMOVE,
  *     BZPOPMIN, ...) as its timeout would, or with -UNBLOCKED, before the
  *     event loop next sleeps.  A client waiting for its write to become
@@ -382,7 +382,6 @@ static const cmd_sub client_subs[] = {
     {"kill", -3},    {"no-evict", 3}, {"reply", 3},  {"getredir", 2}, {"unpause", 2},
     {"unblock", -3}, {"help", 2},
 };
-
 
 static void reply_subcmd_error(client *c)
 {
