@@ -157,6 +157,16 @@ static void reply_unknown(client *c)
                  (int)(c->argv[0].len > 128 ? 128 : c->argv[0].len), c->argv[0].p, args);
 }
 
+/* A container's subcommand in lower case, as Redis names it ("list" of
+ * client|list), into buf; "" when cm has none or argv[1] does not fit. */
+static void sub_name(const cmd *cm, const client *c, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    if (!cm->subcmds || !*cm->subcmds || c->argc < 2 || c->argv[1].len >= cap) return;
+    for (size_t i = 0; i < c->argv[1].len; i++) buf[i] = (char)tolower((unsigned char)c->argv[1].p[i]);
+    buf[c->argv[1].len] = '\0';
+}
+
 static int is_pubsub_allowed(const cmd *cm)
 {
     /* PUBLISH and PUBSUB are pub/sub commands but not allowed there */
@@ -172,11 +182,7 @@ static void exec_at(client *c, cmd *cm, int64_t start)
     uint64_t errs_before = server.stat_errors;
     db_now_ms = start / 1000;      /* one clock read per command, not two */
     c->lastcmd = cm;
-    c->lastsub[0] = '\0';
-    if (cm->subcmds && *cm->subcmds && c->argc >= 2 && c->argv[1].len < sizeof(c->lastsub)) {
-        for (size_t i = 0; i < c->argv[1].len; i++) c->lastsub[i] = (char)tolower((unsigned char)c->argv[1].p[i]);
-        c->lastsub[c->argv[1].len] = '\0';
-    }
+    sub_name(cm, c, c->lastsub, sizeof(c->lastsub));
     fx_cmd_begin(c);
     if (cmd_depth == 0) c->cmd_out_start = c->out_total;
     cmd_depth++;
@@ -227,17 +233,12 @@ void cmd_call(client *c)
     if ((c->flags & CF_PUBSUB) && c->resp == 2 && !is_pubsub_allowed(cm)) {
         cm->rejected++;
         /* a container names its subcommand too, as Redis does ("client|list") */
-        char sub[66] = "";
-        if (cm->subcmds && *cm->subcmds && c->argc >= 2) {
-            size_t n = c->argv[1].len < sizeof(sub) - 2 ? c->argv[1].len : sizeof(sub) - 2;
-            sub[0] = '|';
-            for (size_t i = 0; i < n; i++) sub[i + 1] = (char)tolower((unsigned char)c->argv[1].p[i]);
-            sub[n + 1] = '\0';
-        }
+        char sub[sizeof(c->lastsub)];
+        sub_name(cm, c, sub, sizeof(sub));
         reply_errorf(c,
-                     "ERR Can't execute '%s%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
+                     "ERR Can't execute '%s%s%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
                      "are allowed in this context",
-                     cm->name, sub);
+                     cm->name, sub[0] ? "|" : "", sub);
         return;
     }
     if (server.loading && !(cm->flags & CMD_LOADING)) {

@@ -3,6 +3,7 @@
  * iteration (KEYS, SCAN with Redis's cursor guarantee) and OBJECT.
  * Hooks for other modules: keys_flush_hook (FLUSHDB/FLUSHALL) and
  * keys_swapdb_hook (SWAPDB). */
+#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -484,12 +485,16 @@ static const char *enc_name(int enc)
 static int policy_is_lfu(void) { return server.cfg.maxmemory_policy == 3 || server.cfg.maxmemory_policy == 4; }
 static int policy_is_lru(void) { return server.cfg.maxmemory_policy == 1 || server.cfg.maxmemory_policy == 2; }
 
+static const cmd_sub object_subs[] = {
+    {"help", 2}, {"encoding", 3}, {"refcount", 3}, {"idletime", 3}, {"freq", 3},
+};
+
 /* OBJECT ENCODING|REFCOUNT|IDLETIME|FREQ key, OBJECT HELP */
 void cmd_object(client *c)
 {
     const arg *sub = &c->argv[1];
+    if (!cmd_sub_check(c, "object", object_subs, sizeof(object_subs) / sizeof(object_subs[0]))) return;
     if (ARGEQ(*sub, "help")) {
-        if (c->argc != 2) { reply_error(c, "ERR wrong number of arguments for 'object|help' command"); return; }
         static const char *const help[] = {
             "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "ENCODING <key>",
@@ -511,24 +516,10 @@ void cmd_object(client *c)
         for (size_t i = 0; i < sizeof(help) / sizeof(help[0]); i++) reply_status(c, help[i]);
         return;
     }
-    const char *name;
-    if (ARGEQ(*sub, "encoding")) name = "encoding";
-    else if (ARGEQ(*sub, "refcount")) name = "refcount";
-    else if (ARGEQ(*sub, "idletime")) name = "idletime";
-    else if (ARGEQ(*sub, "freq")) name = "freq";
-    else {
-        reply_errorf(c, "ERR unknown subcommand '%.*s'. Try OBJECT HELP.",
-                     (int)(sub->len > 128 ? 128 : sub->len), sub->p);
-        return;
-    }
-    if (c->argc != 3) {
-        reply_errorf(c, "ERR wrong number of arguments for 'object|%s' command", name);
-        return;
-    }
     /* OBJECT must not refresh the access time it reports */
     kv *e = db_peek(c->db, c->argv[2].p, c->argv[2].len);
     if (!e) { reply_null(c); return; }
-    switch (name[0]) {
+    switch (tolower((unsigned char)sub->p[0])) {   /* the subcommand is one of object_subs */
     case 'e':
         reply_cstr(c, enc_name(e->enc));
         break;

@@ -17,10 +17,9 @@
 
 #define USAGE_DEFAULT_SAMPLES 5
 
-static void sub_arity(client *c, const char *sub)
-{
-    reply_errorf(c, "ERR wrong number of arguments for 'memory|%s' command", sub);
-}
+static const cmd_sub memory_subs[] = {
+    {"usage", -3}, {"tier", 3}, {"stats", 2}, {"doctor", 2}, {"malloc-stats", 2}, {"purge", 2}, {"help", 2},
+};
 
 /* MEMORY USAGE key [SAMPLES count] */
 static void memory_usage(client *c)
@@ -98,17 +97,14 @@ static void memory_stats(client *c)
 void cmd_memory(client *c)
 {
     const arg *sub = &c->argv[1];
+    if (!cmd_sub_check(c, "memory", memory_subs, sizeof(memory_subs) / sizeof(memory_subs[0]))) return;
     if (ARGEQ(*sub, "usage")) {
-        if (c->argc < 3) { sub_arity(c, "usage"); return; }
         memory_usage(c);
     } else if (ARGEQ(*sub, "tier")) {
-        if (c->argc != 3) { sub_arity(c, "tier"); return; }
         memory_tier(c);
     } else if (ARGEQ(*sub, "stats")) {
-        if (c->argc != 2) { sub_arity(c, "stats"); return; }
         memory_stats(c);
     } else if (ARGEQ(*sub, "doctor")) {
-        if (c->argc != 2) { sub_arity(c, "doctor"); return; }
         char buf[4096];
         size_t n = (size_t)snprintf(buf, sizeof(buf), "Tiered memory report:\n");
         tiering_info(buf + n, sizeof(buf) - n);
@@ -117,15 +113,12 @@ void cmd_memory(client *c)
         *w = '\0';
         reply_verbatim(c, buf, strlen(buf), "txt");
     } else if (ARGEQ(*sub, "malloc-stats")) {
-        if (c->argc != 2) { sub_arity(c, "malloc-stats"); return; }
         char buf[4096];
         tiering_info(buf, sizeof(buf));
         reply_verbatim(c, buf, strlen(buf), "txt");
     } else if (ARGEQ(*sub, "purge")) {
-        if (c->argc != 2) { sub_arity(c, "purge"); return; }
         reply_ok(c);
-    } else if (ARGEQ(*sub, "help")) {
-        if (c->argc != 2) { sub_arity(c, "help"); return; }
+    } else {
         static const char *help[] = {
             "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "DOCTOR",
@@ -146,7 +139,5 @@ void cmd_memory(client *c)
         };
         reply_array(c, (long)(sizeof(help) / sizeof(help[0])));
         for (size_t i = 0; i < sizeof(help) / sizeof(help[0]); i++) reply_status(c, help[i]);
-    } else {
-        reply_errorf(c, "ERR unknown subcommand '%.*s'. Try MEMORY HELP.", (int)(sub->len > 128 ? 128 : sub->len), sub->p);
     }
 }

@@ -18,7 +18,6 @@
  *     client-output-buffer-limit applies to it.
  * Main thread only.
  */
-#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -351,19 +350,15 @@ static void reply_channels(client *c, int kind, const arg *pat)
     tier_dram_free(out);
 }
 
-static void subcmd_arity(client *c)
-{
-    char name[16];
-    size_t n = c->argv[1].len < sizeof(name) - 1 ? c->argv[1].len : sizeof(name) - 1;
-    for (size_t i = 0; i < n; i++) name[i] = (char)tolower((unsigned char)c->argv[1].p[i]);
-    name[n] = '\0';
-    reply_errorf(c, "ERR wrong number of arguments for 'pubsub|%s' command", name);
-}
+static const cmd_sub pubsub_subs[] = {
+    {"channels", -2}, {"numpat", 2}, {"numsub", -2}, {"shardchannels", -2}, {"shardnumsub", -2}, {"help", 2},
+};
 
 /* PUBSUB CHANNELS|NUMPAT|NUMSUB|SHARDCHANNELS|SHARDNUMSUB|HELP */
 void cmd_pubsub(client *c)
 {
     const arg *sub = &c->argv[1];
+    if (!cmd_sub_check(c, "pubsub", pubsub_subs, sizeof(pubsub_subs) / sizeof(pubsub_subs[0]))) return;
     if (ARGEQ(*sub, "channels") || ARGEQ(*sub, "shardchannels")) {
         if (c->argc > 3) {
             reply_errorf(c, "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try PUBSUB HELP.",
@@ -380,10 +375,8 @@ void cmd_pubsub(client *c)
             reply_ll(c, t ? (long long)t->nsubs : 0);
         }
     } else if (ARGEQ(*sub, "numpat")) {
-        if (c->argc != 2) { subcmd_arity(c); return; }
         reply_ll(c, (long long)dict_size(&topics[PS_PAT]));
-    } else if (ARGEQ(*sub, "help")) {
-        if (c->argc != 2) { subcmd_arity(c); return; }
+    } else {
         static const char *help[] = {
             "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "CHANNELS [<pattern>]",
@@ -402,7 +395,5 @@ void cmd_pubsub(client *c)
         };
         reply_array(c, (long)(sizeof(help) / sizeof(help[0])));
         for (size_t i = 0; i < sizeof(help) / sizeof(help[0]); i++) reply_status(c, help[i]);
-    } else {
-        reply_errorf(c, "ERR unknown subcommand '%.*s'. Try PUBSUB HELP.", (int)(sub->len > 128 ? 128 : sub->len), sub->p);
     }
 }
